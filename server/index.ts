@@ -1,0 +1,88 @@
+import { allowedBrowserOrigins, ConfigurationError, publicOrigin } from './config';
+import type { ServerEnv } from './env';
+import { BodyTooLargeError, readBodyText, withBody } from './http/body';
+import { originRejection, preflight, withCors } from './http/origin';
+import { mcpResourceServersFor } from './mcp/endpoints';
+import { AUTHORIZE_PATH, authorizationServerFor, MCP_PATHS } from './oauth/authorization-server';
+import { handleAuthorize } from './oauth/authorize';
+import { errorPage } from './ui/html';
+
+export { LegacySseSession } from './mcp/sse';
+export type { ServerEnv } from './env';
+
+/**
+ * The companion MCP server: every route it owns, in one place.
+ *
+ *   /.well-known/oauth-authorization-server        RFC 8414 metadata          (library)
+ *   /oauth/token, /oauth/register                  token, revocation, DCR     (library)
+ *   /authorize, /authorize/sign-in|sign-out        sign-in and consent        (oauth/authorize.ts)
+ *   /.well-known/oauth-protected-resource/mcp|sse  RFC 9728 metadata          (library)
+ *   /mcp                                           Streamable HTTP            (mcp/streamable.ts)
+ *   /sse, /sse/message                             legacy HTTP+SSE            (mcp/sse.ts)
+ *
+ * `handleServerRequest` answers those and returns null for anything else, so a host (the lab's
+ * site, or your own Worker) can serve the rest. The default export is the server on its own.
+ */
+const OAUTH_BODY_LIMIT = 64 * 1024;
+
+type Route = 'authorization-server' | 'authorize' | 'mcp' | 'sse' | null;
+
+function routeOf(pathname: string): Route {
+  const under = (base: string) => pathname === base || pathname.startsWith(`${base}/`);
+  if (under(MCP_PATHS.streamableHttp) || pathname === `/.well-known/oauth-protected-resource${MCP_PATHS.streamableHttp}`) return 'mcp';
+  if (under(MCP_PATHS.sse) || pathname === `/.well-known/oauth-protected-resource${MCP_PATHS.sse}`) return 'sse';
+  if (under(AUTHORIZE_PATH)) return 'authorize';
+  if (under('/oauth') || pathname === '/.well-known/oauth-authorization-server') return 'authorization-server';
+  return null;
+}
+
+export async function handleServerRequest(request: Request, env: ServerEnv, ctx: ExecutionContext): Promise<Response | null> {
+  const route = routeOf(new URL(request.url).pathname);
+  if (!route) return null;
+  try {
+    const origin = publicOrigin(env, request);
+    switch (route) {
+      case 'authorize':
+        return await handleAuthorize(request, env, origin);
+      case 'authorization-server':
+        return await authorizationServerFor(origin).fetch(await bounded(request), env, ctx);
+      case 'mcp':
+      case 'sse': {
+        const rejection = originRejection(request, allowedBrowserOrigins(env, origin));
+        if (rejection) return rejection;
+        if (request.method === 'OPTIONS' && request.headers.has('origin')) return preflight(request);
+        const response = await mcpResourceServersFor(origin)[route].fetch(request, env, ctx);
+        return withCors(response, request, origin);
+      }
+    }
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      return Response.json({ error: 'invalid_request', error_description: error.message }, { status: 413 });
+    }
+    if (error instanceof ConfigurationError) {
+      return errorPage(503, 'This server is not configured yet', error.message);
+    }
+    // A bug or an outage, not the caller's doing: log it, answer without internals.
+    console.error('unexpected error', error);
+    return Response.json({ error: 'server_error', error_description: 'Unexpected server error.' }, { status: 500 });
+  }
+}
+
+/** OAuth endpoints take small form or JSON bodies; refuse anything larger before parsing. */
+async function bounded(request: Request): Promise<Request> {
+  if (request.method !== 'POST') return request;
+  return withBody(request, await readBodyText(request, OAUTH_BODY_LIMIT));
+}
+
+/** The server on its own (fork it without the site): everything else is a plain 404. */
+export default {
+  async fetch(request: Request, env: ServerEnv, ctx: ExecutionContext): Promise<Response> {
+    return (
+      (await handleServerRequest(request, env, ctx)) ??
+      new Response('MCP Auth Lab companion server. MCP endpoints: /mcp (Streamable HTTP), /sse (legacy HTTP+SSE).\n', {
+        status: new URL(request.url).pathname === '/' ? 200 : 404,
+        headers: { 'Content-Type': 'text/plain; charset=utf-8' },
+      })
+    );
+  },
+} satisfies ExportedHandler<ServerEnv>;

@@ -1,0 +1,54 @@
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpAgent } from 'agents/mcp';
+import type { ServerEnv } from '../env';
+import type { GrantProps } from '../oauth/grant-props';
+import { SERVER_INFO } from './server-info';
+import { TOOLS, type Caller } from './tools';
+
+/**
+ * The legacy HTTP+SSE transport (protocol 2024-11-05) at /sse, for the SSE lesson and for old
+ * clients. It exists only through the deprecated, feature-frozen `McpAgent.serveSSE`, which runs
+ * one Durable Object per session. Two holes in it are closed by http/sse-session.ts:
+ * it checks no Origin, and it lets any token holder post into any session id.
+ */
+
+/**
+ * Set by http/sse-session.ts on every POST after it verified the token (any copy sent by the
+ * client is removed first). The session's own props are frozen when the stream opens, so this is
+ * how a tool sees the token of *this* message: its scopes and expiry may differ after a refresh.
+ */
+export const CALLER_HEADER = 'x-mcp-lab-caller';
+
+export class LegacySseSession extends McpAgent<ServerEnv & Cloudflare.Env, unknown, GrantProps & Record<string, unknown>> {
+  server = new McpServer(SERVER_INFO, { capabilities: { tools: {} } });
+
+  async init() {
+    for (const tool of TOOLS) {
+      this.server.registerTool(
+        tool.name,
+        { title: tool.title, description: tool.description, inputSchema: tool.input },
+        async (args: Record<string, unknown>, extra) => {
+          const header = extra.requestInfo?.headers?.[CALLER_HEADER];
+          if (typeof header !== 'string') throw new Error('SSE message reached the session without a verified caller');
+          const caller = JSON.parse(header) as Caller;
+          const progressToken = extra._meta?.progressToken;
+          return tool.run(args as never, {
+            caller,
+            transport: 'sse',
+            kv: this.env.OAUTH_KV,
+            signal: extra.signal,
+            async progress(progress, total, message) {
+              if (progressToken === undefined) return;
+              await extra.sendNotification({
+                method: 'notifications/progress',
+                params: { progressToken, progress, total, message },
+              });
+            },
+          });
+        },
+      );
+    }
+  }
+}
+
+export const legacySseHandler = LegacySseSession.serveSSE('/sse', { binding: 'MCP_OBJECT' });

@@ -1,0 +1,58 @@
+import { McpServer, type AuthInfo } from '@modelcontextprotocol/server';
+import { createMcpHandler } from 'agents/mcp/server';
+import { env } from 'cloudflare:workers';
+import { z } from 'zod';
+import type { ServerEnv } from '../env';
+import type { GrantProps } from '../oauth/grant-props';
+import { SERVER_INFO } from './server-info';
+import { TOOLS, type Caller } from './tools';
+
+/**
+ * Streamable HTTP at /mcp, on the recommended API: `createMcpHandler` with an SDK v2 `McpServer`
+ * built per request. It is stateless (there is no session id to steal) and answers 2026-07-28
+ * clients and, through its stateless compatibility lane, 2025 ones. Origin, body size, JSON and
+ * scopes are checked before it runs (http/mcp-request.ts), so its own Origin check is told so.
+ */
+function callerFrom(authInfo: AuthInfo | undefined): Caller {
+  // OAuthResourceServer put the verified token in ctx.auth; createMcpHandler maps it to authInfo.
+  if (!authInfo) throw new Error('MCP request reached the handler without a verified token');
+  const props = (authInfo.extra?.props ?? {}) as Partial<GrantProps>;
+  return {
+    userId: props.userId ?? 'unknown',
+    userName: props.userName ?? props.userId ?? 'unknown',
+    clientId: authInfo.clientId,
+    scopes: authInfo.scopes,
+    expiresAt: authInfo.expiresAt,
+    resource: authInfo.resource?.href ?? '',
+  };
+}
+
+export const streamableHttpHandler = createMcpHandler(
+  () => {
+    const server = new McpServer(SERVER_INFO, { capabilities: { tools: {} } });
+    for (const tool of TOOLS) {
+      server.registerTool(
+        tool.name,
+        { title: tool.title, description: tool.description, inputSchema: z.object(tool.input) },
+        async (args: Record<string, unknown>, ctx) => {
+          const progressToken = ctx.mcpReq._meta?.progressToken;
+          return tool.run(args as never, {
+            caller: callerFrom(ctx.http?.authInfo),
+            transport: 'streamable-http',
+            kv: (env as ServerEnv).OAUTH_KV,
+            signal: ctx.mcpReq.signal,
+            async progress(progress, total, message) {
+              if (progressToken === undefined) return;
+              await ctx.mcpReq.notify({
+                method: 'notifications/progress',
+                params: { progressToken, progress, total, message },
+              });
+            },
+          });
+        },
+      );
+    }
+    return server;
+  },
+  { route: '/mcp', allowedOriginHostnames: '*', corsOptions: false },
+);

@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { SCOPES } from '../scopes';
+
+/**
+ * The tools, defined once. Each transport adapter (streamable.ts for /mcp, sse.ts for /sse)
+ * registers every tool here with its own SDK, and the HTTP layer (http/mcp-request.ts) refuses a
+ * call whose token lacks `requiredScopes` with a 403 step-up challenge before any tool runs.
+ */
+
+/** What the verified access token says about the caller. */
+export interface Caller {
+  userId: string;
+  userName: string;
+  clientId: string;
+  scopes: string[];
+  /** Seconds since the epoch. */
+  expiresAt?: number;
+  /** The audience the token was issued for (RFC 8707). */
+  resource: string;
+}
+
+export interface ToolContext {
+  caller: Caller;
+  transport: 'streamable-http' | 'sse';
+  /** Report progress; does nothing when the client sent no progress token. */
+  progress(progress: number, total: number, message: string): Promise<void>;
+  signal: AbortSignal;
+  kv: KVNamespace;
+}
+
+export type ToolResult = {
+  content: { type: 'text'; text: string }[];
+  structuredContent?: Record<string, unknown>;
+  isError?: boolean;
+  [key: string]: unknown;
+};
+
+export interface ToolDefinition<Shape extends z.ZodRawShape = z.ZodRawShape> {
+  name: string;
+  title: string;
+  description: string;
+  input: Shape;
+  /** Every scope a call needs. Checked at the HTTP layer so the client gets a 403 it can act on. */
+  requiredScopes: string[];
+  run(args: z.infer<z.ZodObject<Shape>>, context: ToolContext): Promise<ToolResult>;
+}
+
+const define = <Shape extends z.ZodRawShape>(tool: ToolDefinition<Shape>) => tool as unknown as ToolDefinition;
+
+const text = (value: string, structured?: Record<string, unknown>): ToolResult => ({
+  content: [{ type: 'text', text: value }],
+  ...(structured && { structuredContent: structured }),
+});
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
+  });
+
+/** Notes kept per user by `save_note`. KV key `note:<userId>`, see server/STORAGE.md. */
+const MAX_NOTES = 20;
+
+export const TOOLS: ToolDefinition[] = [
+  define({
+    name: 'add',
+    title: 'Add two numbers',
+    description: 'Adds two numbers and returns the sum.',
+    input: { a: z.number().describe('First number'), b: z.number().describe('Second number') },
+    requiredScopes: [SCOPES.read],
+    async run({ a, b }) {
+      return text(String(a + b), { sum: a + b });
+    },
+  }),
+  define({
+    name: 'whoami',
+    title: 'Who am I?',
+    description:
+      'Shows what the access token tells this server about you: user, client, granted scopes, expiry and audience.',
+    input: {},
+    requiredScopes: [SCOPES.read],
+    async run(_args, { caller, transport }) {
+      const about = {
+        user: { id: caller.userId, name: caller.userName },
+        client_id: caller.clientId,
+        scopes: caller.scopes,
+        expires_at: caller.expiresAt ? new Date(caller.expiresAt * 1000).toISOString() : null,
+        audience: caller.resource,
+        transport,
+      };
+      return text(JSON.stringify(about, null, 2), about);
+    },
+  }),
+  define({
+    name: 'countdown',
+    title: 'Count down with progress',
+    description:
+      'Counts down for a few seconds, sending a progress notification each second (pass a progressToken in _meta to see them).',
+    input: { seconds: z.number().int().min(1).max(10).default(3).describe('How many seconds to count (1-10)') },
+    requiredScopes: [SCOPES.read],
+    async run({ seconds }, { progress, signal }) {
+      for (let done = 0; done < seconds; done++) {
+        await progress(done, seconds, `${seconds - done} seconds to go`);
+        await sleep(1000, signal);
+      }
+      await progress(seconds, seconds, 'Lift-off');
+      return text(`Counted down from ${seconds}.`, { seconds });
+    },
+  }),
+  define({
+    name: 'save_note',
+    title: 'Save a note',
+    description: 'Saves a short note to your account. Needs the mcp:write scope.',
+    input: { text: z.string().min(1).max(500).describe('The note, up to 500 characters') },
+    requiredScopes: [SCOPES.read, SCOPES.write],
+    async run({ text: note }, { caller, kv }) {
+      const key = `note:${caller.userId}`;
+      const notes = ((await kv.get<string[]>(key, 'json')) ?? []).slice(-(MAX_NOTES - 1));
+      notes.push(note);
+      await kv.put(key, JSON.stringify(notes));
+      return text(`Saved. You have ${notes.length} note${notes.length === 1 ? '' : 's'}.`, { count: notes.length, notes });
+    },
+  }),
+];
+
+export const TOOLS_BY_NAME = new Map(TOOLS.map((tool) => [tool.name, tool]));

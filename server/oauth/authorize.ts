@@ -1,0 +1,236 @@
+import {
+  AuthorizationError,
+  CimdFetchError,
+  type AuthRequest,
+  type ConsentDescription,
+  type OAuthHelpers,
+} from '@cloudflare/workers-oauth-provider';
+import { labSecret } from '../config';
+import type { ServerEnv } from '../env';
+import { BodyTooLargeError, readBodyText } from '../http/body';
+import { SCOPE_DESCRIPTIONS } from '../scopes';
+import { errorPage, html, page } from '../ui/html';
+import { AUTHORIZE_PATH, authorizationServerFor } from './authorization-server';
+import type { GrantProps } from './grant-props';
+import {
+  clearLoginCsrfCookie,
+  loginCsrfValid,
+  newLoginCsrf,
+  normaliseUserName,
+  readSignIn,
+  signInCookie,
+  signOutCookie,
+  type SignedInUser,
+} from './sign-in-session';
+
+/**
+ * The authorization endpoint of option 1: sign the user in, then ask for consent.
+ *
+ *   GET  /authorize          validate the request (client, redirect URI, PKCE, resource), then
+ *                            show the sign-in page, or the consent page once signed in
+ *   POST /authorize/sign-in  the sign-in form (demo user name; CSRF double-submit)
+ *   POST /authorize/sign-out forget the sign-in, back to the same request
+ *   POST /authorize          the consent form: Allow completes the grant and redirects with
+ *                            code, state and iss (RFC 9207); Deny redirects with access_denied
+ *
+ * The library keeps the validated request server-side between GET and POST, bound to this
+ * browser; the form carries only a single-use handle (the CSRF protection for consent).
+ */
+export const SIGN_IN_PATH = `${AUTHORIZE_PATH}/sign-in`;
+export const SIGN_OUT_PATH = `${AUTHORIZE_PATH}/sign-out`;
+const FORM_LIMIT = 16 * 1024;
+
+export async function handleAuthorize(request: Request, env: ServerEnv, origin: string): Promise<Response> {
+  const url = new URL(request.url);
+  const oauth = authorizationServerFor(origin).getOAuthApi(env);
+  const secret = labSecret(env, origin);
+  try {
+    if (url.pathname === AUTHORIZE_PATH && request.method === 'GET') return await showAuthorize(request, oauth, secret);
+    if (url.pathname === AUTHORIZE_PATH && request.method === 'POST') return await decideConsent(request, oauth, secret);
+    if (url.pathname === SIGN_IN_PATH && request.method === 'POST') return await signIn(request, secret);
+    if (url.pathname === SIGN_OUT_PATH && request.method === 'POST') return await signOut(request);
+    if ([AUTHORIZE_PATH, SIGN_IN_PATH, SIGN_OUT_PATH].includes(url.pathname)) {
+      return errorPage(405, 'Method not allowed', `${request.method} is not supported here.`);
+    }
+    return errorPage(404, 'Not found', 'There is no page at this address.');
+  } catch (error) {
+    return authorizeErrorResponse(error);
+  }
+}
+
+/** Which failures may go back to the client, and which must stay on our page (consent-page.md). */
+function authorizeErrorResponse(error: unknown): Response {
+  if (error instanceof AuthorizationError && error.redirectTo) {
+    // The client and its exact redirect URI were validated: tell the client, with state and iss.
+    return new Response(null, { status: 302, headers: { Location: error.redirectTo } });
+  }
+  if (error instanceof AuthorizationError) {
+    return errorPage(
+      400,
+      'This authorization request cannot be used',
+      error.description,
+      'Nothing was sent back to the app, because its identity or return address could not be trusted. Start signing in again from the app.',
+    );
+  }
+  if (error instanceof CimdFetchError) {
+    return errorPage(
+      400,
+      'This app could not be verified',
+      "The app's client ID is a URL, but its metadata document could not be fetched or is not valid.",
+      'Client ID Metadata Documents must be served over HTTPS, list the redirect URI, and name the same client_id.',
+    );
+  }
+  if (error instanceof BodyTooLargeError) return errorPage(413, 'Form too large', 'The submitted form is larger than this page accepts.');
+  throw error;
+}
+
+async function showAuthorize(request: Request, oauth: OAuthHelpers, secret: string): Promise<Response> {
+  const authRequest = await oauth.parseAuthRequest(request);
+  const user = await readSignIn(request, secret);
+  if (!user) return signInPage(new URL(request.url));
+  const remember = { secret, subject: user.userId };
+  if (await oauth.isConsentRemembered(request, authRequest, remember)) {
+    return completeGrant(oauth, authRequest, user, new Headers());
+  }
+  const details = await oauth.describeConsent(authRequest); // before beginConsent: a failed lookup stores nothing
+  const consent = await oauth.beginConsent(authRequest);
+  return consentPage(details, consent.handle, user, new URL(request.url), consent.headers);
+}
+
+async function readForm(request: Request): Promise<URLSearchParams> {
+  const type = request.headers.get('content-type') ?? '';
+  if (!type.startsWith('application/x-www-form-urlencoded')) return new URLSearchParams();
+  return new URLSearchParams(await readBodyText(request, FORM_LIMIT));
+}
+
+async function decideConsent(request: Request, oauth: OAuthHelpers, secret: string): Promise<Response> {
+  const form = await readForm(request);
+  const handle = form.get('handle') ?? '';
+  const user = await readSignIn(request, secret);
+  if (!user) {
+    return errorPage(401, 'You are signed out', 'Your sign-in ended before you answered. Start again from the app.');
+  }
+  if (form.get('decision') !== 'approve') {
+    const denied = await oauth.denyConsent(request, handle);
+    denied.headers.set('Location', denied.redirectTo);
+    return new Response(null, { status: 302, headers: denied.headers });
+  }
+  const approved = await oauth.approveConsent(request, handle, {
+    scope: form.getAll('scope'),
+    // "Remember" covers this client, its redirect URI and these scopes, for this user only.
+    ...(form.get('remember') === 'yes' && { remember: { secret, subject: user.userId } }),
+  });
+  return completeGrant(oauth, approved.request, user, approved.headers);
+}
+
+async function completeGrant(oauth: OAuthHelpers, authRequest: AuthRequest, user: SignedInUser, headers: Headers): Promise<Response> {
+  const props: GrantProps = { userId: user.userId, userName: user.userName, signedInWith: 'worker' };
+  const { redirectTo } = await oauth.completeAuthorization({
+    request: authRequest,
+    userId: user.userId,
+    metadata: { userName: user.userName },
+    scope: authRequest.scope,
+    props,
+  });
+  headers.set('Location', redirectTo);
+  return new Response(null, { status: 302, headers });
+}
+
+/** Only our own authorization URL may be continued to after signing in (no open redirect). */
+function continueTarget(value: string | null): string | null {
+  if (!value || !value.startsWith(`${AUTHORIZE_PATH}?`)) return null;
+  return value;
+}
+
+async function signIn(request: Request, secret: string): Promise<Response> {
+  const form = await readForm(request);
+  const target = continueTarget(form.get('continue'));
+  if (!target) return errorPage(400, 'Nothing to continue', 'The sign-in form did not come from an authorization request.');
+  if (!loginCsrfValid(request, form.get('csrf') ?? '')) {
+    return errorPage(403, 'Sign-in form expired', 'The form could not be verified (it expired or came from another site).', 'Go back to the app and start signing in again.');
+  }
+  const userName = normaliseUserName(form.get('username') ?? '');
+  if (!userName) {
+    return signInPage(new URL(target, request.url), 'Use 1–32 letters, digits, dots, dashes or underscores.');
+  }
+  const headers = new Headers({ Location: target });
+  headers.append('Set-Cookie', await signInCookie({ userId: userName, userName }, secret));
+  headers.append('Set-Cookie', clearLoginCsrfCookie());
+  return new Response(null, { status: 303, headers });
+}
+
+async function signOut(request: Request): Promise<Response> {
+  const form = await readForm(request);
+  const headers = new Headers({ Location: continueTarget(form.get('continue')) ?? '/' });
+  headers.append('Set-Cookie', signOutCookie());
+  return new Response(null, { status: 303, headers });
+}
+
+function signInPage(authorizeUrl: URL, problem?: string): Response {
+  const csrf = newLoginCsrf();
+  const headers = new Headers({ 'Set-Cookie': csrf.cookie });
+  return page(
+    'Sign in',
+    html`<span class="badge">MCP Auth Lab · demo sign-in</span>
+<h1>Sign in to MCP Auth Lab</h1>
+<p>An app wants to use this MCP server for you. First, say who you are.</p>
+<p class="muted">This is a demo: any user name works and no password is asked. A real server authenticates the user here (password, passkey, or a single sign-on provider).</p>
+<form method="post" action="${SIGN_IN_PATH}">
+  <input type="hidden" name="csrf" value="${csrf.token}">
+  <input type="hidden" name="continue" value="${authorizeUrl.pathname + authorizeUrl.search}">
+  <label for="username" style="display:block">User name</label>
+  <input type="text" id="username" name="username" value="learner" autocomplete="username" required maxlength="32" pattern="[A-Za-z0-9][A-Za-z0-9._\\-]{0,31}" autofocus ${problem ? html`aria-invalid="true" aria-describedby="problem"` : ''}>
+  ${problem ? html`<p id="problem" class="error">${problem}</p>` : ''}
+  <div class="actions"><button class="primary" type="submit">Sign in</button></div>
+</form>`,
+    { status: problem ? 400 : 200, headers },
+  );
+}
+
+function consentPage(details: ConsentDescription, handle: string, user: SignedInUser, authorizeUrl: URL, headers: Headers): Response {
+  const scopes = details.scope.length > 0 ? details.scope : [];
+  return page(
+    `Allow ${details.clientName}?`,
+    html`<span class="badge">MCP Auth Lab · consent</span>
+<h1>Allow <q>${details.clientName}</q> to use MCP Auth Lab as ${user.userName}?</h1>
+${
+  details.clientDomain
+    ? html`<p>Published by <strong>${details.clientDomain}</strong> (its client ID is a URL on that domain).</p>`
+    : html`<p class="muted">This app registered itself, so its name is not verified.</p>`
+}
+<dl>
+  <dt>App</dt><dd>${details.clientName}</dd>
+  <dt>Client ID</dt><dd>${details.clientId}</dd>
+  <dt>Sends you back to</dt><dd><strong>${details.redirectHost}</strong></dd>
+</dl>
+${
+  details.redirectIsLoopback
+    ? html`<p class="warning" role="note"><strong>This sends access to an app on your own computer.</strong> Any program on it could be listening, whatever name it gives; continue only if you just started signing in from it.</p>`
+    : ''
+}
+<form method="post" action="${AUTHORIZE_PATH}">
+  <input type="hidden" name="handle" value="${handle}">
+  <fieldset>
+    <legend>It asks to</legend>
+    ${
+      scopes.length > 0
+        ? scopes.map(
+            (scope) =>
+              html`<label><input type="checkbox" name="scope" value="${scope}" checked> <span><code>${scope}</code><br><small>${SCOPE_DESCRIPTIONS[scope] ?? 'A permission this server does not describe.'}</small></span></label>`,
+          )
+        : html`<p class="muted">No specific permissions.</p>`
+    }
+  </fieldset>
+  <label><input type="checkbox" name="remember" value="yes"> <span>Remember this decision for this app (it will not ask again for these permissions)</span></label>
+  <div class="actions">
+    <button class="primary" type="submit" name="decision" value="approve">Allow</button>
+    <button type="submit" name="decision" value="deny">Deny</button>
+  </div>
+</form>
+<form method="post" action="${SIGN_OUT_PATH}">
+  <input type="hidden" name="continue" value="${authorizeUrl.pathname + authorizeUrl.search}">
+  <footer class="muted">Signed in as <strong>${user.userName}</strong>. <button type="submit">Not you? Sign out</button></footer>
+</form>`,
+    { headers },
+  );
+}

@@ -1,0 +1,21 @@
+/**
+ * The scopes this server can grant. `mcp:read` is the baseline every MCP request needs (it is
+ * named in the 401 challenge, so clients ask for it first); `mcp:write` is requested by step-up
+ * when a tool that changes data is called.
+ */
+export const SCOPES = {
+  read: 'mcp:read',
+  write: 'mcp:write',
+} as const;
+
+export const SUPPORTED_SCOPES = [SCOPES.read, SCOPES.write];
+export const BASELINE_SCOPES = [SCOPES.read];
+
+export const SCOPE_DESCRIPTIONS: Record<string, string> = {
+  [SCOPES.read]: 'Use the read-only tools (add, whoami, countdown) as you',
+  [SCOPES.write]: 'Save notes to your account with the save_note tool',
+};
+
+export function missingScopes(granted: readonly string[], needed: readonly string[]): string[] {
+  return needed.filter((scope) => !granted.includes(scope));
+}
