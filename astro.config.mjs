@@ -7,7 +7,8 @@ import cloudflare from '@astrojs/cloudflare';
 export default defineConfig({
   srcDir: './site',
   output: 'server',
-  adapter: cloudflare(),
+  // The lab serves no transformed images: skip the Images binding the adapter would add.
+  adapter: cloudflare({ imageService: 'passthrough' }),
   devToolbar: { enabled: false },
   server: { port: 4321, host: 'localhost' },
 });
