@@ -32,7 +32,7 @@ export async function startPreview(options: { port?: number; env?: Record<string
     throw new Error('No production build in dist/: run `npm run build` first (npm test does).');
   }
   const port = options.port ?? (await freePort());
-  const child: ChildProcess = spawn(process.execPath, ['node_modules/astro/bin/astro.mjs', 'preview', '--port', String(port), '--host', 'localhost'], {
+  const child: ChildProcess = spawn(process.execPath, ['node_modules/astro/bin/astro.mjs', 'preview', '--port', String(port), '--host', 'localhost', '--ignore-lock'], {
     cwd: ROOT,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
