@@ -25,14 +25,20 @@ export type { ServerEnv } from './env';
  */
 const OAUTH_BODY_LIMIT = 64 * 1024;
 
-type Route = 'authorization-server' | 'authorize' | 'mcp' | 'sse' | null;
+type Route =
+  | { kind: 'authorization-server' | 'authorize' }
+  | { kind: 'mcp-endpoint' | 'resource-metadata'; endpoint: keyof typeof MCP_PATHS };
 
-function routeOf(pathname: string): Route {
+const PROTECTED_RESOURCE_METADATA = '/.well-known/oauth-protected-resource';
+
+function routeOf(pathname: string): Route | null {
   const under = (base: string) => pathname === base || pathname.startsWith(`${base}/`);
-  if (under(MCP_PATHS.streamableHttp) || pathname === `/.well-known/oauth-protected-resource${MCP_PATHS.streamableHttp}`) return 'mcp';
-  if (under(MCP_PATHS.sse) || pathname === `/.well-known/oauth-protected-resource${MCP_PATHS.sse}`) return 'sse';
-  if (under(AUTHORIZE_PATH)) return 'authorize';
-  if (under('/oauth') || pathname === '/.well-known/oauth-authorization-server') return 'authorization-server';
+  for (const [endpoint, path] of Object.entries(MCP_PATHS) as [keyof typeof MCP_PATHS, string][]) {
+    if (under(path)) return { kind: 'mcp-endpoint', endpoint };
+    if (pathname === PROTECTED_RESOURCE_METADATA + path) return { kind: 'resource-metadata', endpoint };
+  }
+  if (under(AUTHORIZE_PATH)) return { kind: 'authorize' };
+  if (under('/oauth') || pathname === '/.well-known/oauth-authorization-server') return { kind: 'authorization-server' };
   return null;
 }
 
@@ -41,17 +47,19 @@ export async function handleServerRequest(request: Request, env: ServerEnv, ctx:
   if (!route) return null;
   try {
     const origin = publicOrigin(env, request);
-    switch (route) {
+    switch (route.kind) {
       case 'authorize':
         return await handleAuthorize(request, env, origin);
       case 'authorization-server':
         return await authorizationServerFor(origin).fetch(await bounded(request), env, ctx);
-      case 'mcp':
-      case 'sse': {
+      case 'resource-metadata':
+        // Public discovery documents: any origin may read them.
+        return await mcpResourceServersFor(origin)[route.endpoint].fetch(request, env, ctx);
+      case 'mcp-endpoint': {
         const rejection = originRejection(request, allowedBrowserOrigins(env, origin));
         if (rejection) return rejection;
         if (request.method === 'OPTIONS' && request.headers.has('origin')) return preflight(request);
-        const response = await mcpResourceServersFor(origin)[route].fetch(request, env, ctx);
+        const response = await mcpResourceServersFor(origin)[route.endpoint].fetch(request, env, ctx);
         return withCors(response, request, origin);
       }
     }

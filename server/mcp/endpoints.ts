@@ -45,6 +45,15 @@ export async function readMcpMessages(
   return { body, messages };
 }
 
+/**
+ * The baseline scope is needed for any MCP traffic, not only tool calls: a token granted without
+ * it (the user unticked it on the consent page) is asked to step up before anything runs.
+ */
+function baselineChallenge(auth: OAuthResourceAuth): Response | null {
+  if (missingScopes(auth.scope, BASELINE_SCOPES).length === 0) return null;
+  return insufficientScope(auth, BASELINE_SCOPES, `This server needs the ${BASELINE_SCOPES.join(' ')} scope for any request.`);
+}
+
 export function callerOf(auth: OAuthResourceAuth, props: GrantProps): Caller {
   return {
     userId: props.userId,
@@ -56,11 +65,12 @@ export function callerOf(auth: OAuthResourceAuth, props: GrantProps): Caller {
   };
 }
 
-const resourceServers = new Map<string, { mcp: OAuthResourceServer<ServerEnv, GrantProps>; sse: OAuthResourceServer<ServerEnv, GrantProps> }>();
+type McpResourceServers = Record<keyof typeof MCP_PATHS, OAuthResourceServer<ServerEnv, GrantProps>>;
+const resourceServers = new Map<string, McpResourceServers>();
 
-export function mcpResourceServersFor(origin: string) {
-  let servers = resourceServers.get(origin);
-  if (servers) return servers;
+export function mcpResourceServersFor(origin: string): McpResourceServers {
+  const cached = resourceServers.get(origin);
+  if (cached) return cached;
   const authorizationServer = authorizationServerFor(origin);
   function protect(
     path: string,
@@ -79,14 +89,18 @@ export function mcpResourceServersFor(origin: string) {
       handler: { fetch },
     });
   }
-  servers = {
-    mcp: protect(MCP_PATHS.streamableHttp, 'MCP Auth Lab — Streamable HTTP', async (request, env, ctx) => {
+  const servers: McpResourceServers = {
+    streamableHttp: protect(MCP_PATHS.streamableHttp, 'MCP Auth Lab — Streamable HTTP', async (request, env, ctx) => {
+      const baseline = baselineChallenge(ctx.auth);
+      if (baseline) return baseline;
       if (request.method !== 'POST') return streamableHttpHandler(request, env, ctx);
       const checked = await readMcpMessages(request, ctx.auth);
       if (checked instanceof Response) return checked;
       return streamableHttpHandler(withBody(request, checked.body), env, ctx);
     }),
     sse: protect(MCP_PATHS.sse, 'MCP Auth Lab — legacy HTTP+SSE', async (request, env, ctx) => {
+      const baseline = baselineChallenge(ctx.auth);
+      if (baseline) return baseline;
       const caller = callerOf(ctx.auth, ctx.props);
       if (request.method === 'GET') return openSseSession(request, env, ctx, caller);
       if (request.method === 'POST') {

@@ -104,7 +104,9 @@ export const TOOLS: ToolDefinition[] = [
         await progress(done, seconds, `${seconds - done} seconds to go`);
         await sleep(1000, signal);
       }
-      await progress(seconds, seconds, 'Lift-off');
+      // No "100%" notification: the result itself says it is done, and on the legacy SSE
+      // transport a notification sent right before the result can arrive after it, when the
+      // client no longer listens for that request's progress.
       return text(`Counted down from ${seconds}.`, { seconds });
     },
   }),
