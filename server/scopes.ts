@@ -16,6 +16,19 @@ export const SCOPE_DESCRIPTIONS: Record<string, string> = {
   [SCOPES.write]: 'Save notes to your account with the save_note tool',
 };
 
+/**
+ * Broader scopes imply narrower ones (MCP authorization: servers "MUST account for scope
+ * hierarchies"): whoever may write may also read.
+ */
+const IMPLIES: Record<string, string[]> = {
+  [SCOPES.write]: [SCOPES.read],
+};
+
+export function effectiveScopes(granted: readonly string[]): Set<string> {
+  return new Set(granted.flatMap((scope) => [scope, ...(IMPLIES[scope] ?? [])]));
+}
+
 export function missingScopes(granted: readonly string[], needed: readonly string[]): string[] {
-  return needed.filter((scope) => !granted.includes(scope));
+  const effective = effectiveScopes(granted);
+  return needed.filter((scope) => !effective.has(scope));
 }
