@@ -1,5 +1,5 @@
 import { authorizeAsUser, CookieJar, type HeadlessUserOptions } from '../../support/headless-user';
-import { callWorker, MCP_RESOURCE, ORIGIN, postForm, postJson, workerFetch } from './worker';
+import { MCP_RESOURCE, ORIGIN, postForm, postJson, workerFetch } from './worker';
 
 /**
  * A tiny OAuth 2.1 public client, written out by hand so each test can step off the happy path
@@ -126,5 +126,3 @@ export async function authorize(options: AuthorizeOptions = {}) {
 }
 
 export { CookieJar };
-export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-export { callWorker };
