@@ -5,6 +5,7 @@ import { originRejection, preflight, withCors } from './http/origin';
 import { mcpResourceServersFor } from './mcp/endpoints';
 import { AUTHORIZE_PATH, authorizationServerFor, MCP_PATHS } from './oauth/authorization-server';
 import { handleAuthorize } from './oauth/authorize';
+import { fitsKvLookup, tokenRequestClientIds } from './oauth/kv-key-limits';
 import { errorPage } from './ui/html';
 
 export { LegacySseSession } from './mcp/sse';
@@ -50,8 +51,13 @@ export async function handleServerRequest(request: Request, env: ServerEnv, ctx:
     switch (route.kind) {
       case 'authorize':
         return await handleAuthorize(request, env, origin);
-      case 'authorization-server':
-        return await authorizationServerFor(origin).fetch(await bounded(request), env, ctx);
+      case 'authorization-server': {
+        const body = await bounded(request);
+        if (!(await tokenRequestClientIds(body)).every(fitsKvLookup)) {
+          return Response.json({ error: 'invalid_client', error_description: 'Client authentication failed' }, { status: 401, headers: { 'Cache-Control': 'no-store' } });
+        }
+        return await authorizationServerFor(origin).fetch(body, env, ctx);
+      }
       case 'resource-metadata':
         // Public discovery documents: any origin may read them.
         return await mcpResourceServersFor(origin)[route.endpoint].fetch(request, env, ctx);

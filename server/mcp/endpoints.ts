@@ -3,6 +3,7 @@ import type { ServerEnv } from '../env';
 import { BodyTooLargeError, MAX_BODY_BYTES, readBodyText, withBody } from '../http/body';
 import { INVALID_REQUEST, jsonRpcError, parseJsonRpc, type JsonRpcMessage } from '../http/json-rpc';
 import { authorizationServerFor, MCP_PATHS } from '../oauth/authorization-server';
+import { fitsKvLookup } from '../oauth/kv-key-limits';
 import type { GrantProps } from '../oauth/grant-props';
 import { BASELINE_SCOPES, missingScopes } from '../scopes';
 import { openSseSession, postToSseSession } from './sse-session';
@@ -85,7 +86,9 @@ export function mcpResourceServersFor(origin: string): McpResourceServers {
         resource_name: resourceName,
       },
       requiredScopes: BASELINE_SCOPES,
-      validateToken: (env) => (resource, token) => authorizationServer.validateToken<GrantProps>(resource, token, env),
+      // A token too long to be ours is invalid (401), not a KV failure (oauth/kv-key-limits.ts).
+      validateToken: (env) => async (resource, token) =>
+        fitsKvLookup(token) ? authorizationServer.validateToken<GrantProps>(resource, token, env) : null,
       handler: { fetch },
     });
   }

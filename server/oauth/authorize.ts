@@ -11,6 +11,7 @@ import { BodyTooLargeError, readBodyText } from '../http/body';
 import { SCOPE_DESCRIPTIONS } from '../scopes';
 import { errorPage, html, page } from '../ui/html';
 import { AUTHORIZE_PATH, authorizationServerFor } from './authorization-server';
+import { fitsKvLookup } from './kv-key-limits';
 import type { GrantProps } from './grant-props';
 import {
   clearLoginCsrfCookie,
@@ -85,6 +86,9 @@ function authorizeErrorResponse(error: unknown): Response {
 }
 
 async function showAuthorize(request: Request, oauth: OAuthHelpers, secret: string): Promise<Response> {
+  if (!fitsKvLookup(new URL(request.url).searchParams.get('client_id'))) {
+    throw new AuthorizationError('invalid_request', { description: 'Unknown client_id.' });
+  }
   const authRequest = await oauth.parseAuthRequest(request);
   const user = await readSignIn(request, secret);
   if (!user) return signInPage(new URL(request.url));
