@@ -6,11 +6,12 @@ export interface ServerSentEvent {
 }
 
 export class EventReader {
-  private readonly reader: ReadableStreamDefaultReader<string>;
+  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  private readonly decoder = new TextDecoder();
   private buffer = '';
 
   constructor(body: ReadableStream<Uint8Array>) {
-    this.reader = body.pipeThrough(new TextDecoderStream()).getReader();
+    this.reader = body.getReader();
   }
 
   /** The next event, or null once the stream has ended. */
@@ -26,7 +27,7 @@ export class EventReader {
       }
       const { done, value } = await this.reader.read();
       if (done) return null;
-      this.buffer += value;
+      this.buffer += this.decoder.decode(value, { stream: true });
     }
   }
 
