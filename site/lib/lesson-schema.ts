@@ -1,0 +1,67 @@
+import { z } from 'astro/zod';
+
+/**
+ * The frontmatter of one lesson (`lessons/NN-slug/index.md`). The folder number sets the order and
+ * the rest of the folder name is the URL slug (`/lessons/slug`); neither is repeated here.
+ * Rules that span lessons (unique numbers, links between lessons) are checked at build time by
+ * `checkLessonOutline` in lesson-outline.ts.
+ */
+
+/** What a lesson teaches. Decides its badge and where it appears on the home page. */
+export const LESSON_KINDS = ['concept', 'auth-option', 'transport', 'tools'] as const;
+
+/** The three ways to authorize an MCP server on Cloudflare that the lab covers. */
+export const AUTH_OPTIONS = ['worker', 'third-party', 'bring-your-own'] as const;
+
+/** A lesson is either written and live, or announced with an outline only. */
+export const LESSON_STATUSES = ['ready', 'planned'] as const;
+
+export const specLinkSchema = z.object({
+  /** Link text, short and specific: "MCP Authorization § Scope Challenge Handling". */
+  label: z.string().min(1),
+  /** An absolute https URL into a spec or RFC, ideally to the exact section. */
+  href: z.url({ protocol: /^https$/ }),
+});
+
+export const lessonSchema = z.object({
+  /** The page title and the lesson's name in every list. Required. */
+  title: z.string().min(1),
+
+  /**
+   * One or two sentences saying what the reader will understand afterwards. Shown under the
+   * title, in lesson lists and as the page description. Required.
+   */
+  summary: z.string().min(1).max(280),
+
+  /** What the lesson teaches: 'concept' | 'auth-option' | 'transport' | 'tools'. Required. */
+  kind: z.enum(LESSON_KINDS),
+
+  /**
+   * For lessons about one way of authorizing: 'worker' (the Worker is the authorization server),
+   * 'third-party' (a provider such as GitHub behind the Worker) or 'bring-your-own' (your own
+   * identity provider). Optional; default: none (the lesson applies to every option).
+   */
+  authOption: z.enum(AUTH_OPTIONS).optional(),
+
+  /** Spec and RFC sections the lesson is built on, most important first. Default: none. */
+  specLinks: z.array(specLinkSchema).default([]),
+
+  /**
+   * The id of the sequence diagram (`diagrams/<id>.mmd`) the flow player will show beside this
+   * lesson. Optional; default: none. Reserved for the player, which is not built yet.
+   */
+  diagram: z
+    .string()
+    .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'Use a kebab-case id, like "authorization-code".')
+    .optional(),
+
+  /**
+   * 'ready': written and correct for the server as deployed. 'planned': announced, with an outline;
+   * ready lessons may not link to it. Default: 'ready'.
+   */
+  status: z.enum(LESSON_STATUSES).default('ready'),
+});
+
+export type LessonData = z.infer<typeof lessonSchema>;
+export type LessonKind = (typeof LESSON_KINDS)[number];
+export type AuthOption = (typeof AUTH_OPTIONS)[number];

@@ -1,0 +1,12 @@
+/** The header's links. `isCurrent` decides aria-current="page". */
+export interface NavItem {
+  label: string;
+  href: string;
+  isCurrent(path: string): boolean;
+}
+
+export const navItems: NavItem[] = [
+  { label: 'Lessons', href: '/lessons/', isCurrent: (path) => path === '/lessons' || path.startsWith('/lessons/') },
+  { label: 'Connect a client', href: '/#connect', isCurrent: () => false },
+  { label: 'Server metadata', href: '/server', isCurrent: (path) => path === '/server' },
+];

@@ -1,0 +1,51 @@
+import { collectPageProblems, expect, keepScreenshot, test } from './support/fixtures';
+
+test.describe('lessons', () => {
+  test('walks from the home page through every lesson with Next, and back with Previous', async ({ page }) => {
+    const problems = collectPageProblems(page);
+    await page.goto('/');
+    await page.getByRole('link', { name: 'Start with lesson 1' }).click();
+    await expect(page).toHaveURL(/\/lessons\/why-authorization\/$/);
+
+    const sidebarLinks = page.getByRole('navigation', { name: 'Lessons' }).getByRole('link');
+    const total = await sidebarLinks.count();
+    expect(total).toBe(8);
+    const titles = await sidebarLinks.allTextContents();
+
+    for (let index = 0; index < total; index++) {
+      const heading = page.getByRole('heading', { level: 1 });
+      await expect(heading).toBeVisible();
+      // The page is the one the outline marks as current, in outline order.
+      await expect(page.getByRole('navigation', { name: 'Lessons' }).locator('[aria-current="page"]')).toHaveText(titles[index]);
+      await expect(page.getByText(`Lesson ${String(index + 1).padStart(2, '0')}`, { exact: true })).toBeVisible();
+      const pager = page.getByRole('navigation', { name: 'Previous and next lesson' });
+      if (index === total - 1) {
+        await expect(pager.getByRole('link', { name: /Next/ })).toHaveCount(0);
+        break;
+      }
+      await pager.getByRole('link', { name: /Next/ }).click();
+    }
+
+    await page.getByRole('navigation', { name: 'Previous and next lesson' }).getByRole('link', { name: /Previous/ }).click();
+    await expect(page.getByRole('navigation', { name: 'Lessons' }).locator('[aria-current="page"]')).toHaveText(titles[total - 2]);
+    expect(problems).toEqual([]);
+  });
+
+  test('a planned lesson says so, and ready lessons cite the spec', async ({ page }) => {
+    await page.goto('/lessons/third-party-provider');
+    await expect(page.getByRole('note').filter({ hasText: 'Planned lesson.' })).toBeVisible();
+
+    await page.goto('/lessons/discovery');
+    const spec = page.getByRole('region', { name: 'Read the specification' });
+    await expect(spec.getByRole('link', { name: /RFC 9728/ }).first()).toHaveAttribute('href', 'https://datatracker.ietf.org/doc/html/rfc9728');
+    await expect(page.getByRole('note').filter({ hasText: 'Coming next' })).toBeVisible();
+  });
+
+  test('screenshots: a lesson on desktop and on a phone', async ({ page }) => {
+    await page.goto('/lessons/authorization-code');
+    await page.evaluate(() => document.fonts.ready);
+    await keepScreenshot(page, 'lesson-desktop');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await keepScreenshot(page, 'lesson-mobile');
+  });
+});
