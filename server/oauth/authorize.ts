@@ -175,7 +175,7 @@ function signInPage(authorizeUrl: URL, problem?: string): Response {
   const headers = new Headers({ 'Set-Cookie': csrf.cookie });
   return page(
     'Sign in',
-    html`<span class="badge">MCP Auth Lab · demo sign-in</span>
+    html`<span class="badge">Sign in</span>
 <h1>Sign in to MCP Auth Lab</h1>
 <p>An app wants to use this MCP server for you. First, say who you are.</p>
 <p class="muted">This is a demo: any user name works and no password is asked. A real server authenticates the user here (password, passkey, or a single sign-on provider).</p>
@@ -195,7 +195,7 @@ function consentPage(details: ConsentDescription, handle: string, user: SignedIn
   const scopes = details.scope.length > 0 ? details.scope : [];
   return page(
     `Allow ${details.clientName}?`,
-    html`<span class="badge">MCP Auth Lab · consent</span>
+    html`<span class="badge">Consent</span>
 <h1>Allow <q>${details.clientName}</q> to use MCP Auth Lab as ${user.userName}?</h1>
 ${
   details.clientDomain

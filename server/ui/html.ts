@@ -24,31 +24,45 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): RawHt
 }
 
 const STYLE = `
-:root { color-scheme: light dark; --bg:#f7f7fb; --fg:#1b1b29; --muted:#5b5b70; --card:#fff; --line:#d9d9e3; --accent:#4b3fd6; --warn-bg:#fff4d6; --warn-fg:#5c4300; --danger:#b42318; }
-@media (prefers-color-scheme: dark) { :root { --bg:#111118; --fg:#ececf4; --muted:#a6a6bb; --card:#1b1b26; --line:#33334a; --accent:#9d95ff; --warn-bg:#3a2f0b; --warn-fg:#ffe3a3; --danger:#ff8a80; } }
+:root { color-scheme: light dark; --bg:#f7f8fa; --fg:#111827; --heading:#0b1220; --muted:#4f5869; --card:#fff; --line:#e4e7ec; --line-strong:#cdd3dc; --accent:#4f46e5; --accent-hover:#4338ca; --on-accent:#fff; --soft:#eef0ff; --code:#f1f3f7; --warn-bg:#fff7e6; --warn-line:#f5d9a3; --warn-fg:#6b4200; --danger:#b42318; }
+@media (prefers-color-scheme: dark) { :root { --bg:#0b0d12; --fg:#e8eaef; --heading:#f5f6f8; --muted:#a2aaba; --card:#141821; --line:#232834; --line-strong:#353c4b; --accent:#a5b4fc; --accent-hover:#c7d2fe; --on-accent:#0b0d12; --soft:#1b1f3a; --code:#1a1f2b; --warn-bg:#2a2210; --warn-line:#5a4515; --warn-fg:#f5c56b; --danger:#ff8a80; } }
 * { box-sizing: border-box; }
-body { margin:0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; background:var(--bg); color:var(--fg); display:grid; place-items:start center; min-height:100vh; padding: 2rem 1rem; }
-main { width: min(34rem, 100%); background:var(--card); border:1px solid var(--line); border-radius: 12px; padding: 1.5rem 1.75rem; }
-h1 { font-size: 1.35rem; margin: 0 0 .75rem; }
-p, li { color: var(--fg); }
+body { margin:0; min-height:100vh; padding: clamp(1.25rem, 5vw, 3.5rem) 1rem 2rem; background:var(--bg); color:var(--fg); font: 16px/1.55 "Inter Variable", Inter, ui-sans-serif, system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; -webkit-font-smoothing: antialiased; }
+.brand { display:flex; align-items:center; justify-content:center; gap:.55rem; margin: 0 auto 1.25rem; color:var(--heading); font-weight:700; font-size:1rem; letter-spacing:-.01em; }
+.brand svg { flex:none; }
+main { width: min(31rem, 100%); margin: 0 auto; background:var(--card); border:1px solid var(--line); border-radius: 14px; padding: clamp(1.25rem, 4vw, 2rem); box-shadow: 0 1px 2px rgb(16 24 40 / .05), 0 8px 24px -12px rgb(16 24 40 / .12); }
+h1 { margin: 0 0 .75rem; color:var(--heading); font-size: 1.4rem; line-height:1.3; letter-spacing:-.02em; font-weight:700; }
+h1 q { color: var(--accent); }
+p { margin: 0 0 1rem; }
+code { font-family: "JetBrains Mono Variable", ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size:.875em; }
 .muted, small { color: var(--muted); }
-.badge { display:inline-block; font-size:.75rem; font-weight:600; letter-spacing:.02em; padding:.1rem .5rem; border-radius:99px; border:1px solid var(--line); color:var(--muted); margin-bottom:.75rem; }
-dl { display:grid; grid-template-columns: max-content 1fr; gap: .35rem 1rem; margin: 1rem 0; }
-dt { color: var(--muted); } dd { margin:0; overflow-wrap:anywhere; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size:.9rem; }
-fieldset { border:1px solid var(--line); border-radius:8px; margin: 1rem 0; padding:.5rem 1rem 1rem; }
-legend { padding: 0 .3rem; color: var(--muted); }
-label { display:flex; gap:.6rem; align-items:flex-start; margin:.5rem 0; }
-label code { font-weight:600; }
-input[type=text] { width:100%; font:inherit; padding:.55rem .7rem; border:1px solid var(--line); border-radius:8px; background:var(--bg); color:var(--fg); }
-.actions { display:flex; gap:.75rem; margin-top: 1.25rem; flex-wrap: wrap; }
-button { font:inherit; font-weight:600; padding:.55rem 1.2rem; border-radius:8px; border:1px solid var(--line); background:var(--bg); color:var(--fg); cursor:pointer; }
-button.primary { background:var(--accent); border-color:var(--accent); color:#fff; }
-button:focus-visible, input:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
-.warning { background:var(--warn-bg); color:var(--warn-fg); border-radius:8px; padding:.6rem .8rem; margin: 1rem 0; }
+small { font-size: .85rem; }
+.badge { display:inline-block; margin-bottom:1rem; padding:.1rem .6rem; border-radius:99px; background:var(--soft); color:var(--accent); font-size:.72rem; font-weight:650; letter-spacing:.06em; text-transform:uppercase; }
+dl { display:grid; grid-template-columns: max-content 1fr; gap: .5rem 1rem; margin: 1.25rem 0; padding: .9rem 1rem; border:1px solid var(--line); border-radius:10px; background:var(--bg); font-size:.925rem; }
+dt { color: var(--muted); } dd { margin:0; min-width:0; overflow-wrap:anywhere; color:var(--heading); font-family: "JetBrains Mono Variable", ui-monospace, SFMono-Regular, Menlo, monospace; font-size:.85rem; }
+fieldset { margin: 1.25rem 0 1rem; padding: .25rem 1rem .5rem; border:1px solid var(--line); border-radius:10px; }
+legend { padding: 0 .35rem; color: var(--muted); font-size:.85rem; font-weight:600; }
+label { display:flex; gap:.65rem; align-items:flex-start; margin:.6rem 0; }
+label code { color: var(--heading); font-weight:600; }
+input[type=checkbox] { width:1.05rem; height:1.05rem; margin:.2rem 0 0; flex:none; accent-color: var(--accent); }
+input[type=text] { display:block; width:100%; margin-top:.4rem; font:inherit; padding:.6rem .75rem; border:1px solid var(--line-strong); border-radius:8px; background:var(--card); color:var(--heading); }
+.actions { display:flex; gap:.75rem; margin-top: 1.5rem; flex-wrap: wrap; }
+.actions button { flex: 1 1 8rem; }
+button { font:inherit; font-weight:600; padding:.6rem 1.2rem; border-radius:8px; border:1px solid var(--line-strong); background:var(--card); color:var(--heading); cursor:pointer; }
+button:hover { border-color: var(--accent); }
+button.primary { background:var(--accent); border-color:var(--accent); color:var(--on-accent); }
+button.primary:hover { background:var(--accent-hover); border-color:var(--accent-hover); }
+button:focus-visible, input:focus-visible, a:focus-visible { outline: 2px solid var(--accent); outline-offset: 2px; }
+.warning { margin: 1rem 0; padding:.75rem .9rem; border:1px solid var(--warn-line); border-radius:10px; background:var(--warn-bg); color:var(--warn-fg); font-size:.925rem; }
 .error { color: var(--danger); }
-footer { margin-top:1.25rem; font-size:.85rem; }
+footer { margin-top:1.25rem; padding-top:1rem; border-top:1px solid var(--line); font-size:.875rem; }
+footer button { padding:0; border:0; background:none; color:var(--accent); font-weight:600; text-decoration: underline; text-underline-offset:.2em; }
 a { color: var(--accent); }
+.page-note { width: min(31rem, 100%); margin: 1rem auto 0; color: var(--muted); font-size:.8rem; text-align:center; }
 `;
+
+/** The lab's mark, inline (the CSP allows no external images or fonts). */
+const BRAND_MARK = `<svg aria-hidden="true" viewBox="0 0 28 28" width="26" height="26"><rect width="28" height="28" rx="7" fill="#4f46e5"/><circle cx="14" cy="11.5" r="3.6" fill="none" stroke="#fff" stroke-width="2.2"/><path d="M14 15.2v6.3M14 18.6h3" stroke="#fff" stroke-width="2.2" stroke-linecap="round"/></svg>`;
 
 const SECURITY_HEADERS: Record<string, string> = {
   'Content-Type': 'text/html; charset=utf-8',
@@ -72,9 +86,11 @@ export function page(title: string, body: RawHtml, init: { status?: number; head
 <style>${raw(STYLE)}</style>
 </head>
 <body>
+<div class="brand">${raw(BRAND_MARK)}<span>MCP Auth Lab</span></div>
 <main>
 ${body}
 </main>
+<p class="page-note">Served by the lab's authorization server. A demo: there are no real accounts.</p>
 </body>
 </html>`;
   return new Response(document.html, { status: init.status ?? 200, headers });
@@ -83,7 +99,7 @@ ${body}
 export function errorPage(status: number, title: string, message: string, hint?: string): Response {
   return page(
     title,
-    html`<span class="badge">MCP Auth Lab · authorization server</span>
+    html`<span class="badge">Authorization server</span>
 <h1 class="error">${title}</h1>
 <p>${message}</p>
 ${hint ? html`<p class="muted">${hint}</p>` : ''}
