@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { allowedBrowserOrigins, ConfigurationError, isLoopbackHost, labSecret, publicOrigin } from './config';
+import type { ServerEnv } from './env';
+
+const env = (vars: Partial<ServerEnv> = {}) => vars as ServerEnv;
+const request = (url = 'https://request.example/mcp') => new Request(url);
+const LONG_SECRET = 's'.repeat(32);
+
+describe('publicOrigin', () => {
+  it('is the request’s own origin when PUBLIC_ORIGIN is empty or unset', () => {
+    expect(publicOrigin(env(), request('https://lab.example:8443/authorize?x=1'))).toBe('https://lab.example:8443');
+    expect(publicOrigin(env({ PUBLIC_ORIGIN: '' }), request())).toBe('https://request.example');
+    expect(publicOrigin(env({ PUBLIC_ORIGIN: '   ' }), request())).toBe('https://request.example');
+  });
+
+  it.each([
+    ['https://lab.example', 'https://lab.example'],
+    ['https://lab.example/', 'https://lab.example'],
+    ['  https://lab.example  ', 'https://lab.example'],
+    ['http://localhost:8787', 'http://localhost:8787'],
+  ])('uses the configured %j over the request’s origin', (configured, expected) => {
+    expect(publicOrigin(env({ PUBLIC_ORIGIN: configured }), request())).toBe(expected);
+  });
+
+  it.each([
+    ['not a URL', 'lab.example'],
+    ['a path', 'https://lab.example/mcp'],
+    ['a query', 'https://lab.example?x=1'],
+    ['an explicit default port', 'https://lab.example:443'],
+    ['upper case', 'https://LAB.example'],
+    ['credentials', 'https://user@lab.example'],
+  ])('refuses %s with a ConfigurationError', (_label, configured) => {
+    expect(() => publicOrigin(env({ PUBLIC_ORIGIN: configured }), request())).toThrow(ConfigurationError);
+  });
+});
+
+describe('labSecret', () => {
+  it('returns a configured secret of 32 characters or more', () => {
+    expect(labSecret(env({ LAB_SECRET: LONG_SECRET }), 'https://lab.example')).toBe(LONG_SECRET);
+  });
+
+  it('refuses a configured secret shorter than 32 characters, even on loopback', () => {
+    expect(() => labSecret(env({ LAB_SECRET: 's'.repeat(31) }), 'https://lab.example')).toThrow(ConfigurationError);
+    expect(() => labSecret(env({ LAB_SECRET: 'short' }), 'http://localhost:4321')).toThrow(ConfigurationError);
+  });
+
+  it.each(['http://localhost:4321', 'http://127.0.0.1:8787', 'http://127.1.2.3', 'http://[::1]:8787'])(
+    'falls back to a development secret without LAB_SECRET on loopback (%s)',
+    (origin) => {
+      const secret = labSecret(env(), origin);
+      expect(secret.length).toBeGreaterThanOrEqual(32);
+    },
+  );
+
+  it.each(['https://lab.example', 'https://mcp-auth-lab.example.workers.dev', 'http://192.168.1.10:8787', 'https://localhost.evil.example', 'http://127.0.0.1.evil.example'])(
+    'throws a ConfigurationError without LAB_SECRET on a non-loopback origin (%s)',
+    (origin) => {
+      expect(() => labSecret(env(), origin)).toThrow(ConfigurationError);
+      expect(() => labSecret(env({ LAB_SECRET: '' }), origin)).toThrow(ConfigurationError);
+    },
+  );
+});
+
+describe('isLoopbackHost', () => {
+  it.each([
+    ['localhost', true],
+    ['127.0.0.1', true],
+    ['127.255.0.9', true],
+    ['[::1]', true],
+    ['localhost.example', false],
+    ['127.0.0.1.example', false],
+    ['128.0.0.1', false],
+    ['0.0.0.0', false],
+    ['::1', false], // URL.hostname keeps the brackets, so the bare form never reaches here
+  ])('%s → %s', (host, loopback) => {
+    expect(isLoopbackHost(host)).toBe(loopback);
+  });
+});
+
+describe('allowedBrowserOrigins', () => {
+  it('is the server’s own origin alone by default', () => {
+    expect([...allowedBrowserOrigins(env(), 'https://lab.example')]).toEqual(['https://lab.example']);
+  });
+
+  it('adds ALLOWED_ORIGINS, trimmed, without trailing slashes or empty entries', () => {
+    const allowed = allowedBrowserOrigins(env({ ALLOWED_ORIGINS: ' https://a.example/, ,https://b.example:8443 ,' }), 'https://lab.example');
+    expect([...allowed].sort()).toEqual(['https://a.example', 'https://b.example:8443', 'https://lab.example']);
+  });
+});

@@ -1,0 +1,135 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ServerEnv } from '../env';
+import type { Caller } from './tools';
+
+// sse.ts is the Durable Object adapter (it imports the Workers runtime); these tests are about the
+// session ids and the checks before a request is handed to it, so it is replaced by a recorder.
+const forwarded = vi.hoisted(() => [] as Request[]);
+vi.mock('./sse', () => ({
+  CALLER_HEADER: 'x-mcp-lab-caller',
+  legacySseHandler: {
+    fetch: async (request: Request) => {
+      forwarded.push(request);
+      return new Response('forwarded', { status: 202 });
+    },
+  },
+}));
+const { mintSessionId, openSseSession, postToSseSession, sessionBelongsTo } = await import('./sse-session');
+
+const caller = (overrides: Partial<Caller> = {}): Caller => ({
+  userId: 'ada',
+  userName: 'ada',
+  clientId: 'client-1',
+  scopes: ['mcp:read'],
+  resource: 'https://lab.example/sse',
+  ...overrides,
+});
+
+const env = {} as ServerEnv;
+const ctx = {} as ExecutionContext;
+
+beforeEach(() => {
+  forwarded.length = 0;
+});
+
+describe('session ids', () => {
+  it('are 64 lowercase hex characters, different every time', async () => {
+    const ids = await Promise.all([mintSessionId(caller()), mintSessionId(caller())]);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{64}$/);
+    expect(ids[0]).not.toBe(ids[1]);
+  });
+
+  it('belong to the user and client they were minted for', async () => {
+    const id = await mintSessionId(caller());
+    expect(await sessionBelongsTo(id, caller())).toBe(true);
+  });
+
+  it('survive a refreshed token: scopes, expiry and display name are not part of the owner', async () => {
+    const id = await mintSessionId(caller());
+    expect(await sessionBelongsTo(id, caller({ scopes: ['mcp:read', 'mcp:write'], expiresAt: 1, userName: 'Ada L.' }))).toBe(true);
+  });
+
+  it.each([
+    ['another user of the same client', { userId: 'bob' }],
+    ['the same user through another client', { clientId: 'client-2' }],
+  ])('do not belong to %s', async (_label, other) => {
+    const id = await mintSessionId(caller());
+    expect(await sessionBelongsTo(id, caller(other))).toBe(false);
+  });
+
+  it('cannot be moved to another owner by splicing: the tag commits to the random part too', async () => {
+    const mine = await mintSessionId(caller());
+    const theirs = await mintSessionId(caller({ userId: 'bob' }));
+    expect(await sessionBelongsTo(theirs.slice(0, 32) + mine.slice(32), caller())).toBe(false);
+  });
+
+  it('are not confused by separators in user or client ids', async () => {
+    const id = await mintSessionId(caller({ userId: 'a', clientId: 'b","c' }));
+    expect(await sessionBelongsTo(id, caller({ userId: 'a","b', clientId: 'c' }))).toBe(false);
+  });
+
+  it.each(['', 'not-hex', 'g'.repeat(64), 'a'.repeat(63), 'a'.repeat(65), ' '.repeat(64)])('a malformed id %j belongs to no one', async (id) => {
+    expect(await sessionBelongsTo(id, caller())).toBe(false);
+  });
+
+  it('an uppercase copy of a valid id belongs to no one', async () => {
+    const id = await mintSessionId(caller());
+    expect(await sessionBelongsTo(id.toUpperCase(), caller())).toBe(false);
+  });
+});
+
+describe('GET /sse', () => {
+  it('opens a session minted for the caller', async () => {
+    const response = await openSseSession(new Request('https://lab.example/sse'), env, ctx, caller());
+    expect(response.status).toBe(202);
+    const sessionId = new URL(forwarded[0].url).searchParams.get('sessionId')!;
+    expect(await sessionBelongsTo(sessionId, caller())).toBe(true);
+  });
+
+  it('refuses a session id chosen by the client', async () => {
+    const response = await openSseSession(new Request(`https://lab.example/sse?sessionId=${'a'.repeat(64)}`), env, ctx, caller());
+    expect(response.status).toBe(400);
+    expect(forwarded).toEqual([]);
+  });
+
+  it('answers 404 below /sse', async () => {
+    expect((await openSseSession(new Request('https://lab.example/sse/other'), env, ctx, caller())).status).toBe(404);
+    expect(forwarded).toEqual([]);
+  });
+});
+
+describe('POST /sse/message', () => {
+  const post = (sessionId: string, headers: Record<string, string> = {}) =>
+    new Request(`https://lab.example/sse/message?sessionId=${sessionId}`, { method: 'POST', headers });
+
+  it('forwards a message into the caller’s own session, with the verified caller attached', async () => {
+    const sessionId = await mintSessionId(caller());
+    const response = await postToSseSession(post(sessionId), '{"jsonrpc":"2.0","method":"ping","id":1}', env, ctx, caller());
+    expect(response.status).toBe(202);
+    expect(forwarded).toHaveLength(1);
+    expect(JSON.parse(forwarded[0].headers.get('x-mcp-lab-caller')!)).toEqual(caller());
+    expect(forwarded[0].headers.get('content-type')).toBe('application/json');
+    expect(await forwarded[0].text()).toBe('{"jsonrpc":"2.0","method":"ping","id":1}');
+  });
+
+  it('replaces a caller header sent by the client', async () => {
+    const sessionId = await mintSessionId(caller());
+    const spoofed = JSON.stringify(caller({ userId: 'admin', scopes: ['mcp:write'] }));
+    await postToSseSession(post(sessionId, { 'x-mcp-lab-caller': spoofed }), '{}', env, ctx, caller());
+    expect(JSON.parse(forwarded[0].headers.get('x-mcp-lab-caller')!)).toEqual(caller());
+  });
+
+  it('answers 404 for another user’s session, and forwards nothing', async () => {
+    const sessionId = await mintSessionId(caller({ userId: 'bob' }));
+    const response = await postToSseSession(post(sessionId), '{}', env, ctx, caller());
+    expect(response.status).toBe(404);
+    expect(forwarded).toEqual([]);
+  });
+
+  it('answers 404 without a session id, or on another path', async () => {
+    expect((await postToSseSession(new Request('https://lab.example/sse/message', { method: 'POST' }), '{}', env, ctx, caller())).status).toBe(404);
+    const sessionId = await mintSessionId(caller());
+    expect((await postToSseSession(new Request(`https://lab.example/sse?sessionId=${sessionId}`, { method: 'POST' }), '{}', env, ctx, caller())).status).toBe(404);
+    expect(forwarded).toEqual([]);
+  });
+});
