@@ -1,3 +1,5 @@
+import { prettyJsonWithInlineArrays } from './json-format';
+
 /**
  * What a developer needs to point their own MCP client at this deployment, computed from its
  * public origin. Pure, so the snippets on the home page are tested as text.
@@ -37,9 +39,4 @@ export function clientConnectionFor(origin: string): ClientConnection {
     inspectorCommand: 'npx @modelcontextprotocol/inspector',
     claudeDesktopConfig: prettyJsonWithInlineArrays(claudeDesktop),
   };
-}
-
-/** JSON.stringify with two-space indents, but arrays of plain values kept on one line. */
-function prettyJsonWithInlineArrays(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(/\[\n\s*([^\[\]{}]*?)\n\s*\]/g, (_, items: string) => `[${items.split(/,\n\s*/).join(', ')}]`);
 }

@@ -1,10 +1,11 @@
 import { env } from 'cloudflare:workers';
 import { handleServerRequest, type ServerEnv } from '../../server/index';
 import { clientConnectionFor } from './connect';
+import { prettyJsonWithInlineArrays } from './json-format';
 
 /**
- * The discovery documents exactly as a client receives them, fetched in-process from the
- * companion server (no network hop), for the metadata page.
+ * What a client sees during discovery, produced in-process by the companion server (no network
+ * hop): the 401 challenge, then the metadata documents in the order a client reads them.
  */
 export interface MetadataDocument {
   id: string;
@@ -14,25 +15,42 @@ export interface MetadataDocument {
   body: string;
 }
 
-export async function discoveryDocuments(origin: string, ctx: ExecutionContext): Promise<MetadataDocument[]> {
-  const connection = clientConnectionFor(origin);
-  const documents = [
-    { id: 'authorization-server', title: 'Authorization server metadata (RFC 8414)', url: connection.authorizationServerMetadataUrl },
-    { id: 'resource-mcp', title: 'Protected resource metadata for /mcp (RFC 9728)', url: connection.protectedResourceMetadataUrl },
-    { id: 'resource-sse', title: 'Protected resource metadata for /sse (RFC 9728)', url: `${connection.origin}/.well-known/oauth-protected-resource/sse` },
-  ];
-  return Promise.all(
-    documents.map(async (document) => {
-      const response = await handleServerRequest(new Request(document.url), env as unknown as ServerEnv, ctx);
-      const text = response ? await response.text() : '';
-      return { ...document, status: response?.status ?? 404, body: prettyJson(text) };
-    }),
-  );
+export interface Discovery {
+  challenge: { status: number; wwwAuthenticate: string };
+  documents: MetadataDocument[];
 }
 
-function prettyJson(text: string): string {
+export async function discoverServer(origin: string, ctx: ExecutionContext): Promise<Discovery> {
+  const serverEnv = env as unknown as ServerEnv;
+  const connection = clientConnectionFor(origin);
+  const unauthenticated = await handleServerRequest(
+    new Request(connection.streamableHttpUrl, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+    }),
+    serverEnv,
+    ctx,
+  );
+  const documents = [
+    { id: 'resource-mcp', title: 'Protected resource metadata for /mcp (RFC 9728)', url: connection.protectedResourceMetadataUrl },
+    { id: 'authorization-server', title: 'Authorization server metadata (RFC 8414)', url: connection.authorizationServerMetadataUrl },
+    { id: 'resource-sse', title: 'Protected resource metadata for /sse (RFC 9728)', url: `${connection.origin}/.well-known/oauth-protected-resource/sse` },
+  ];
+  return {
+    challenge: { status: unauthenticated?.status ?? 0, wwwAuthenticate: unauthenticated?.headers.get('www-authenticate') ?? '' },
+    documents: await Promise.all(
+      documents.map(async (document) => {
+        const response = await handleServerRequest(new Request(document.url), serverEnv, ctx);
+        return { ...document, status: response?.status ?? 404, body: formatJson(response ? await response.text() : '') };
+      }),
+    ),
+  };
+}
+
+function formatJson(text: string): string {
   try {
-    return JSON.stringify(JSON.parse(text), null, 2);
+    return prettyJsonWithInlineArrays(JSON.parse(text));
   } catch {
     return text;
   }
