@@ -107,17 +107,18 @@ test.describe('sign-in and consent', () => {
     expect(headers['content-security-policy']).toMatch(/frame-ancestors 'none'/);
     expect(headers['x-frame-options']).toBe('DENY');
 
-    // And a browser enforces it: a page that frames the sign-in page gets nothing from it.
+    // And a browser enforces it: a page that frames the sign-in page gets nothing from it. The
+    // site's home page, framed beside it, is the control that shows a framed page would load.
     await page.goto('/');
-    await page.evaluate((src) => {
-      const frame = document.createElement('iframe');
-      frame.src = src;
-      frame.title = 'framed sign-in';
-      document.body.append(frame);
-    }, request.url);
-    const framed = page.frameLocator('iframe[title="framed sign-in"]');
-    await expect(page.locator('iframe[title="framed sign-in"]')).toBeAttached();
-    await expect.poll(async () => page.frames().find((frame) => frame !== page.mainFrame())?.url() ?? '').not.toBe('');
-    await expect(framed.getByLabel('User name')).toHaveCount(0);
+    await page.locator('body').evaluate((body, urls) => {
+      body.insertAdjacentHTML(
+        'beforeend',
+        urls.map(([title, url]) => `<iframe title="${title}" src="${url.replaceAll('&', '&amp;').replaceAll('"', '&quot;')}"></iframe>`).join(''),
+      );
+    }, [['framed home', `${origin}/`], ['framed sign-in', request.url]]);
+    await expect(page.frameLocator('iframe[title="framed home"]').getByRole('heading', { level: 1 })).toHaveCount(1);
+    const signInFrame = () => page.frames().find((frame) => frame.parentFrame() && frame.url() !== `${origin}/`);
+    await expect.poll(() => signInFrame()?.url()).toMatch(/^chrome-error:/);
+    await expect(page.frameLocator('iframe[title="framed sign-in"]').getByLabel('User name')).toHaveCount(0);
   });
 });
