@@ -8,7 +8,7 @@ import {
 import { labSecret } from '../config';
 import type { ServerEnv } from '../env';
 import { BodyTooLargeError, readBodyText } from '../http/body';
-import { SCOPE_DESCRIPTIONS } from '../scopes';
+import { BASELINE_SCOPES, SCOPE_DESCRIPTIONS } from '../scopes';
 import { errorPage, html, page } from '../ui/html';
 import { AUTHORIZE_PATH, authorizationServerFor } from './authorization-server';
 import { fitsKvLookup } from './kv-key-limits';
@@ -89,7 +89,7 @@ async function showAuthorize(request: Request, oauth: OAuthHelpers, secret: stri
   if (!fitsKvLookup(new URL(request.url).searchParams.get('client_id'))) {
     throw new AuthorizationError('invalid_request', { description: 'Unknown client_id.' });
   }
-  const authRequest = await oauth.parseAuthRequest(request);
+  const authRequest = withDefaultScope(await oauth.parseAuthRequest(request));
   const user = await readSignIn(request, secret);
   if (!user) return signInPage(new URL(request.url));
   const remember = { secret, subject: user.userId };
@@ -99,6 +99,11 @@ async function showAuthorize(request: Request, oauth: OAuthHelpers, secret: stri
   const details = await oauth.describeConsent(authRequest); // before beginConsent: a failed lookup stores nothing
   const consent = await oauth.beginConsent(authRequest);
   return consentPage(details, consent.handle, user, new URL(request.url), consent.headers);
+}
+
+/** RFC 6749 §3.3: a request that names no scope gets the server's default, the baseline scope. */
+function withDefaultScope(authRequest: AuthRequest): AuthRequest {
+  return authRequest.scope.length > 0 ? authRequest : { ...authRequest, scope: [...BASELINE_SCOPES] };
 }
 
 async function readForm(request: Request): Promise<URLSearchParams> {
