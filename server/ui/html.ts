@@ -59,6 +59,7 @@ footer { margin-top:1.25rem; padding-top:1rem; border-top:1px solid var(--line);
 footer button { padding:0; border:0; background:none; color:var(--accent); font-weight:600; text-decoration: underline; text-underline-offset:.2em; }
 a { color: var(--accent); }
 .page-note { width: min(31rem, 100%); margin: 1rem auto 0; color: var(--muted); font-size:.8rem; text-align:center; }
+@media (max-width: 480px) { dl { grid-template-columns: 1fr; gap: 0; } dt { margin-top: .5rem; font-size: .85rem; } dt:first-child { margin-top: 0; } }
 `;
 
 /** The lab's mark, inline (the CSP allows no external images or fonts). */
