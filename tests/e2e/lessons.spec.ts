@@ -1,4 +1,4 @@
-import { collectPageProblems, expect, keepScreenshot, test } from './support/fixtures';
+import { collectPageProblems, expect, keepScreenshot, tabTo, test } from './support/fixtures';
 
 test.describe('lessons', () => {
   test('walks from the home page through every lesson with Next, and back with Previous', async ({ page }) => {
@@ -16,7 +16,7 @@ test.describe('lessons', () => {
       const heading = page.getByRole('heading', { level: 1 });
       await expect(heading).toBeVisible();
       // The page is the one the outline marks as current, in outline order.
-      await expect(page.getByRole('navigation', { name: 'Lessons' }).locator('[aria-current="page"]')).toHaveText(titles[index]);
+      await expect(page.getByRole('navigation', { name: 'Lessons' }).locator('[aria-current="page"]:visible')).toHaveText(titles[index]);
       await expect(page.getByText(`Lesson ${String(index + 1).padStart(2, '0')}`, { exact: true })).toBeVisible();
       const pager = page.getByRole('navigation', { name: 'Previous and next lesson' });
       if (index === total - 1) {
@@ -27,7 +27,7 @@ test.describe('lessons', () => {
     }
 
     await page.getByRole('navigation', { name: 'Previous and next lesson' }).getByRole('link', { name: /Previous/ }).click();
-    await expect(page.getByRole('navigation', { name: 'Lessons' }).locator('[aria-current="page"]')).toHaveText(titles[total - 2]);
+    await expect(page.getByRole('navigation', { name: 'Lessons' }).locator('[aria-current="page"]:visible')).toHaveText(titles[total - 2]);
     expect(problems).toEqual([]);
   });
 
@@ -48,4 +48,18 @@ test.describe('lessons', () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await keepScreenshot(page, 'lesson-mobile');
   });
+});
+
+test('on a phone the lesson outline is a folded disclosure that opens by keyboard', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto('/lessons/discovery/');
+  const outline = page.getByRole('navigation', { name: 'Lessons' });
+  await expect(outline.getByRole('link')).toHaveCount(0);
+  const summary = outline.locator('summary');
+  await expect(summary).toBeVisible();
+  await expect(summary).toHaveText(/All lessons\s*2 of 8/);
+  await tabTo(page, summary);
+  await page.keyboard.press('Enter');
+  await expect(outline.getByRole('link')).toHaveCount(8);
+  await expect(outline.locator('[aria-current="page"]:visible')).toContainText('Discovery');
 });
