@@ -8,5 +8,5 @@ export interface NavItem {
 export const navItems: NavItem[] = [
   { label: 'Lessons', href: '/lessons/', isCurrent: (path) => path === '/lessons' || path.startsWith('/lessons/') },
   { label: 'Connect a client', href: '/#connect', isCurrent: () => false },
-  { label: 'Server metadata', href: '/server', isCurrent: (path) => path === '/server' },
+  { label: 'Server metadata', href: '/metadata', isCurrent: (path) => path === '/metadata' },
 ];
