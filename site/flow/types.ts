@@ -94,3 +94,33 @@ export type FlowEvent =
   | { type: 'check'; check: FlowCheck }
   | { type: 'failure'; failure: FlowFailure }
   | { type: 'finished'; outcome: 'success' | 'failed' | 'cancelled' };
+
+/** What the engine needs from its host (the player page, or a Node test). Injected, never global. */
+export interface FlowEnvironment {
+  /** The real fetch; the engine wraps it to capture every exchange it makes. */
+  fetch: typeof fetch;
+  /** Epoch milliseconds. */
+  now(): number;
+  /**
+   * Shows the authorization URL to the user (the player: in a popup it opened synchronously in
+   * the click handler) and resolves with the URL the browser finally landed on, i.e. the client's
+   * callback with `code`, `state`, `iss`, or an `error`. Rejects if the user closed the window.
+   */
+  authorize(url: URL, signal: AbortSignal): Promise<URL>;
+}
+
+/** One run of a flow. Step mode and run mode are the same run driven differently. */
+export interface FlowRun {
+  readonly config: FlowConfig;
+  /** The next action's name (e.g. `authorize`), so the UI can open a popup inside the user's click. */
+  readonly nextAction: string | null;
+  readonly finished: boolean;
+  /** Subscribe to events (all past events are replayed to a new listener first). */
+  on(listener: (event: FlowEvent) => void): () => void;
+  /** Perform the next action, then pause. */
+  step(): Promise<void>;
+  /** Perform actions until the end, a failure, or pause(). */
+  run(): Promise<void>;
+  pause(): void;
+  cancel(): void;
+}
