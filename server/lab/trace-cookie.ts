@@ -1,0 +1,61 @@
+/**
+ * The trace cookie: `__Host-lab-trace=<traceId>.<mac>`, where the MAC is HMAC-SHA256 with the
+ * lab secret over `lab-trace:<traceId>`. Only the browser the Worker gave it to holds it
+ * (HttpOnly), and any request can be checked without a storage round trip. The prefix keeps the
+ * MAC from ever being valid as another of the secret's signatures (the sign-in cookie signs JSON).
+ */
+export const TRACE_COOKIE = '__Host-lab-trace';
+export const TRACE_LIFETIME_SECONDS = 30 * 60;
+
+const encoder = new TextEncoder();
+const base64url = (bytes: Uint8Array) =>
+  btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const fromBase64url = (text: string) =>
+  Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (char) => char.charCodeAt(0));
+
+/** 32 random bytes, base64url: 43 characters. */
+export const TRACE_ID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+export function newTraceId(): string {
+  return base64url(crypto.getRandomValues(new Uint8Array(32)));
+}
+
+// Imported once per secret and isolate: traced requests then cost one HMAC, not a key import.
+const keys = new Map<string, Promise<CryptoKey>>();
+function macKey(secret: string): Promise<CryptoKey> {
+  let key = keys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    keys.set(secret, key);
+  }
+  return key;
+}
+
+const macInput = (traceId: string) => encoder.encode(`lab-trace:${traceId}`);
+
+export async function traceCookie(traceId: string, secret: string): Promise<string> {
+  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', await macKey(secret), macInput(traceId)));
+  return `${TRACE_COOKIE}=${traceId}.${base64url(mac)}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=${TRACE_LIFETIME_SECONDS}`;
+}
+
+/** The fast path: is there a trace cookie at all? No parsing, no crypto. */
+export function mayCarryTrace(request: Request): boolean {
+  return request.headers.get('cookie')?.includes(`${TRACE_COOKIE}=`) ?? false;
+}
+
+function cookieValue(cookieHeader: string): string | undefined {
+  for (const part of cookieHeader.split(';')) {
+    const equals = part.indexOf('=');
+    if (equals > 0 && part.slice(0, equals).trim() === TRACE_COOKIE) return part.slice(equals + 1).trim();
+  }
+  return undefined;
+}
+
+/** The trace id this request's cookie proves, or null (no cookie, malformed, or a MAC that does not verify). */
+export async function verifiedTraceId(request: Request, secret: string): Promise<string | null> {
+  const value = cookieValue(request.headers.get('cookie') ?? '');
+  const [traceId, mac, extra] = value?.split('.') ?? [];
+  if (!traceId || !mac || extra !== undefined || !TRACE_ID_PATTERN.test(traceId) || !/^[A-Za-z0-9_-]{43}$/.test(mac)) return null;
+  const valid = await crypto.subtle.verify('HMAC', await macKey(secret), fromBase64url(mac), macInput(traceId));
+  return valid ? traceId : null;
+}
