@@ -1,12 +1,14 @@
 import { handle } from '@astrojs/cloudflare/handler';
 import { handleServerRequest, type ServerEnv } from '../server/index';
+import { withTracing, type LabEnv } from '../server/lab/index';
 
 // The one Worker: the companion MCP server answers its own routes (OAuth, /mcp, /sse);
-// everything else is the Astro site. The server never imports from site/.
+// everything else is the Astro site. The lab's tracing layer wraps both (server/lab/): it serves
+// /lab/traces and the in-page client's identities, and records what the page cannot see.
+// The server never imports from site/.
 export { LegacySseSession } from '../server/index';
+export { TraceSession } from '../server/lab/index';
 
 export default {
-  async fetch(request, env, ctx) {
-    return (await handleServerRequest(request, env as ServerEnv, ctx)) ?? handle(request, env, ctx);
-  },
+  fetch: withTracing<LabEnv & Env>(async (request, env, ctx) => (await handleServerRequest(request, env as ServerEnv, ctx)) ?? handle(request, env, ctx)),
 } satisfies ExportedHandler<Env>;

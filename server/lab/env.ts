@@ -1,0 +1,8 @@
+import type { ServerEnv } from '../env';
+import type { TraceSession } from './trace-session';
+
+/** The server's environment plus the lab layer's one binding (declared in the top-level wrangler.jsonc). */
+export interface LabEnv extends ServerEnv {
+  /** One Durable Object per trace (trace-session.ts), named by the trace id. */
+  LAB_TRACES: DurableObjectNamespace<TraceSession>;
+}

@@ -1,0 +1,51 @@
+import { authorizationServerFor } from '../oauth/authorization-server';
+import type { LabEnv } from './env';
+
+/**
+ * The in-page MCP client's identities, one per way a client can get a client_id (besides
+ * dynamic registration, which the page does itself at /oauth/register):
+ *   - pre-registered: a public client created once per origin with the library's createClient,
+ *     as an administrator would, its id kept in KV under `lab:preregistered-client:<origin>`;
+ *   - Client ID Metadata Document: the page's client_id is the URL of a document served here.
+ * Both send the browser back to `<origin>/lab/callback`.
+ */
+export const CALLBACK_PATH = '/lab/callback';
+export const CLIENT_METADATA_PATH = '/lab/client-metadata.json';
+
+const GRANT_TYPES = ['authorization_code', 'refresh_token'];
+
+export const preregisteredClientKey = (origin: string) => `lab:preregistered-client:${origin}`;
+
+/** The pre-registered client's id, creating the client the first time (or again if it was deleted). */
+export async function preregisteredClientId(env: LabEnv, origin: string): Promise<string> {
+  const oauth = authorizationServerFor(origin).getOAuthApi(env);
+  const key = preregisteredClientKey(origin);
+  const known = await env.OAUTH_KV.get(key);
+  if (known && (await oauth.lookupClient(known))) return known;
+  // Two first requests at once may each create a client; the last one written is kept, and both work.
+  const created = await oauth.createClient({
+    clientName: 'MCP Auth Lab (pre-registered)',
+    redirectUris: [origin + CALLBACK_PATH],
+    grantTypes: GRANT_TYPES,
+    responseTypes: ['code'],
+    tokenEndpointAuthMethod: 'none',
+  });
+  await env.OAUTH_KV.put(key, created.clientId);
+  return created.clientId;
+}
+
+/**
+ * The page's Client ID Metadata Document. Its client_id is its own URL, which must be https:
+ * on http://localhost the authorization server refuses it, as the CIMD draft requires.
+ */
+export function clientMetadataDocument(origin: string) {
+  return {
+    client_id: origin + CLIENT_METADATA_PATH,
+    client_name: 'MCP Auth Lab (in your browser)',
+    client_uri: `${origin}/`,
+    redirect_uris: [origin + CALLBACK_PATH],
+    token_endpoint_auth_method: 'none',
+    grant_types: GRANT_TYPES,
+    response_types: ['code'],
+  };
+}

@@ -1,0 +1,82 @@
+import { ConfigurationError, labSecret, publicOrigin } from '../config';
+import type { LabEnv } from './env';
+import { CLIENT_METADATA_PATH, clientMetadataDocument, preregisteredClientId, CALLBACK_PATH } from './lab-clients';
+import { newTraceId, TRACE_ID_PATTERN, TRACE_LIFETIME_SECONDS, traceCookie, verifiedTraceId } from './trace-cookie';
+
+/**
+ * The lab layer's own endpoints, answered before the server sees the request:
+ *
+ *   POST /lab/traces                   start a trace: 201 { traceId, expiresAt } + the trace cookie
+ *   GET  /lab/traces/<id>/events       the trace's event stream (WebSocket), for the cookie's owner only
+ *   GET  /lab/client                   the pre-registered client for the in-page MCP client
+ *   GET  /lab/client-metadata.json     the in-page client's Client ID Metadata Document
+ *
+ * Anything else under /lab/ (the callback page, the player) is the site's.
+ */
+const TRACES_PATH = '/lab/traces';
+const EVENTS_PATH = /^\/lab\/traces\/([^/]+)\/events$/;
+const NO_STORE = { 'Cache-Control': 'no-store' };
+
+export function isLabRoute(pathname: string): boolean {
+  return pathname === TRACES_PATH || EVENTS_PATH.test(pathname) || pathname === '/lab/client' || pathname === CLIENT_METADATA_PATH;
+}
+
+export async function handleLabRoute(request: Request, env: LabEnv): Promise<Response> {
+  const { pathname } = new URL(request.url);
+  try {
+    const origin = publicOrigin(env, request);
+    if (pathname === TRACES_PATH) return request.method === 'POST' ? await startTrace(request, env, origin) : methodNotAllowed('POST');
+    const events = EVENTS_PATH.exec(pathname);
+    if (events) return request.method === 'GET' ? await openEvents(request, env, origin, events[1]) : methodNotAllowed('GET');
+    if (request.method !== 'GET' && request.method !== 'HEAD') return methodNotAllowed('GET, HEAD');
+    if (pathname === CLIENT_METADATA_PATH) {
+      return Response.json(clientMetadataDocument(origin), { headers: { 'Cache-Control': 'public, max-age=300' } });
+    }
+    return Response.json({ client_id: await preregisteredClientId(env, origin), redirect_uri: origin + CALLBACK_PATH }, { headers: NO_STORE });
+  } catch (error) {
+    if (error instanceof ConfigurationError) return failure(503, 'temporarily_unavailable', error.message);
+    console.error('lab route failed', error);
+    return failure(500, 'server_error', 'Unexpected server error.');
+  }
+}
+
+async function startTrace(request: Request, env: LabEnv, origin: string): Promise<Response> {
+  if (foreignOrigin(request, origin)) return failure(403, 'forbidden', 'Traces can only be started from this site.');
+  const secret = labSecret(env, origin);
+  const traceId = newTraceId();
+  const expiresAt = Date.now() + TRACE_LIFETIME_SECONDS * 1000;
+  await traceStub(env, traceId).start(traceId, expiresAt);
+  return Response.json(
+    { traceId, expiresAt },
+    { status: 201, headers: { ...NO_STORE, 'Set-Cookie': await traceCookie(traceId, secret) } },
+  );
+}
+
+/**
+ * Only the browser holding this trace's cookie may listen: another browser (or another trace's
+ * cookie) gets 403 before any storage is touched; a trace that never existed or has expired, 404.
+ */
+async function openEvents(request: Request, env: LabEnv, origin: string, traceId: string): Promise<Response> {
+  if (foreignOrigin(request, origin)) return failure(403, 'forbidden', 'This trace can only be read from this site.');
+  const owned = await verifiedTraceId(request, labSecret(env, origin));
+  if (!TRACE_ID_PATTERN.test(traceId) || owned !== traceId) {
+    return failure(403, 'forbidden', 'This browser did not start this trace.');
+  }
+  return traceStub(env, traceId).fetch(new Request(request.url, { headers: { Upgrade: request.headers.get('upgrade') ?? '' } }));
+}
+
+const traceStub = (env: LabEnv, traceId: string) => env.LAB_TRACES.get(env.LAB_TRACES.idFromName(traceId));
+
+/** Browsers send Origin on POSTs and WebSocket handshakes: one from another site is refused. */
+function foreignOrigin(request: Request, origin: string): boolean {
+  const sender = request.headers.get('origin');
+  return sender !== null && sender !== origin;
+}
+
+function methodNotAllowed(allow: string): Response {
+  return Response.json({ error: 'method_not_allowed', error_description: `Use ${allow}.` }, { status: 405, headers: { Allow: allow } });
+}
+
+function failure(status: number, error: string, description: string): Response {
+  return Response.json({ error, error_description: description }, { status, headers: NO_STORE });
+}
