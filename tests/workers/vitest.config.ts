@@ -2,8 +2,9 @@ import { fileURLToPath } from 'node:url';
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineProject } from 'vitest/config';
 
-// The companion server inside workerd: tests/workers/wrangler.jsonc runs server/index.ts on its
-// own (a test entry cannot import Astro's handler), and the tests call it through
+// The companion server inside workerd: tests/workers/wrangler.jsonc runs it wrapped in the lab's
+// tracing layer, with a stand-in for the Astro site (support/test-worker.ts: a test entry cannot
+// import Astro's handler), and the tests call it through
 // `exports.default.fetch` with real requests. The Worker runs in the same isolate as the tests,
 // so a test can stand in for the Worker's outbound fetch (CIMD documents) and its clock (expiry).
 export default defineProject({

@@ -1,9 +1,10 @@
 import { exports } from 'cloudflare:workers';
 
 /**
- * The companion server under test (server/index.ts, default export), reached through the
- * plugin's `exports.default` binding with real Request objects. Every request goes to one
- * deployed-looking https origin: the issuer, the resources and the cookies are all derived from it.
+ * The Worker under test (support/test-worker.ts: the companion server in the lab's tracing layer,
+ * with a stand-in for the site), reached through the plugin's `exports.default` binding with real
+ * Request objects. Every request goes to one deployed-looking https origin: the issuer, the
+ * resources and the cookies are all derived from it.
  */
 export const ORIGIN = 'https://lab.example';
 export const MCP_RESOURCE = `${ORIGIN}/mcp`;
