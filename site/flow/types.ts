@@ -11,13 +11,17 @@ export type StepState = 'pending' | 'active' | 'done' | 'error' | 'skipped';
 
 /**
  * Recognises a step's exchange. `path` is matched against the URL path: `*` matches one path
- * segment's characters, `**` anything. `status` is what success looks like (`200`, `2xx`, `302`,
- * `401`): an exchange that is recognised but has another status puts the step in `error`.
+ * segment's characters, `**` anything. `param`, when given, must also match: a parameter of the
+ * request's query or form body, or a top-level member of its JSON body (a JSON-RPC `method`), so
+ * several steps can share one endpoint (`POST /mcp method=tools/list`). Its value may use `*`.
+ * `status` is what success looks like (`200`, `2xx`, `302`, `401`, or alternatives `200|302`):
+ * an exchange that is recognised but has another status puts the step in `error`.
  */
 export interface ExchangeMatcher {
   channel: Channel;
   method: string;
   path: string;
+  param?: { name: string; value: string };
   status?: string;
 }
 
@@ -78,6 +82,8 @@ export interface FlowCheck {
 
 /** A failure explained for a learner: what went wrong, the likely cause, the fix. */
 export interface FlowFailure {
+  /** The catalogue entry that explained it (site/flow/failures.ts), e.g. `invalid-grant-pkce`. */
+  id?: string;
   title: string;
   /** What the server (or browser) said, verbatim. */
   serverSaid?: string;
@@ -88,8 +94,17 @@ export interface FlowFailure {
   exchangeId?: string;
 }
 
+/** What can be done after the main flow succeeded (`FlowRun.perform`). */
+export type OnDemandAction = 'refresh' | 'step-up' | 'revoke';
+
+/**
+ * `at` (epoch ms, from the environment's clock) lets a player tell which exchanges belong to an
+ * on-demand action. An `exchange` event may repeat an earlier exchange's `id`: a response stream
+ * read further (the legacy SSE transport's GET /sse carries every answer). The later one replaces
+ * the earlier.
+ */
 export type FlowEvent =
-  | { type: 'action'; action: string; phase: 'start' | 'end' }
+  | { type: 'action'; action: string; phase: 'start' | 'end'; at?: number }
   | { type: 'exchange'; exchange: CapturedExchange }
   | { type: 'check'; check: FlowCheck }
   | { type: 'failure'; failure: FlowFailure }
@@ -104,9 +119,13 @@ export interface FlowEnvironment {
   /**
    * Shows the authorization URL to the user (the player: in a popup it opened synchronously in
    * the click handler) and resolves with the URL the browser finally landed on, i.e. the client's
-   * callback with `code`, `state`, `iss`, or an `error`. Rejects if the user closed the window.
+   * callback with `code`, `state`, `iss`, or an `error`. Rejects if the user closed the window:
+   * with an Error named `PopupBlockedError` when the window could not be opened at all, any
+   * other Error when it was closed.
    */
   authorize(url: URL, signal: AbortSignal): Promise<URL>;
+  /** The trace the page's own exchanges belong to (`CapturedExchange.traceId`); default `''`. */
+  traceId?: string;
 }
 
 /** One run of a flow. Step mode and run mode are the same run driven differently. */
@@ -122,5 +141,8 @@ export interface FlowRun {
   /** Perform actions until the end, a failure, or pause(). */
   run(): Promise<void>;
   pause(): void;
+  /** Stops the run (`finished: cancelled` if it was not finished) and closes any open stream. */
   cancel(): void;
+  /** After the main flow succeeded: refresh the token, step up to more scope, or revoke. */
+  perform(action: OnDemandAction): Promise<'success' | 'failed' | 'cancelled'>;
 }
