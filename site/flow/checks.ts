@@ -1,0 +1,98 @@
+import type { FailureId } from './failures';
+import type { FlowCheck } from './types';
+
+/**
+ * The checks a careful client makes and many SDKs skip. Pure: each compares what was sent or
+ * expected with what came back, and says both. Comparisons are exact string comparisons, as the
+ * specs require (no case folding, no trailing-slash or default-port normalisation).
+ */
+const spec = (label: string, href: string) => ({ label, href });
+const show = (value: unknown) => (value === undefined || value === null ? '(absent)' : JSON.stringify(value));
+
+/** RFC 6749 §10.12: the callback carries back exactly the `state` this client sent. */
+export function stateCheck(sent: string, callback: URL): FlowCheck {
+  const got = callback.searchParams.getAll('state');
+  const ok = got.length === 1 && got[0] === sent;
+  return {
+    id: 'state',
+    ok,
+    message: ok ? 'state in the callback is the one this client sent.' : `state sent ${show(sent)}, callback has ${show(got.join(', ') || undefined)}.`,
+    spec: spec('RFC 6749 §10.12', 'https://www.rfc-editor.org/rfc/rfc6749#section-10.12'),
+  };
+}
+
+/** RFC 9207 §2.4 as MCP applies it: compare a present `iss`; reject an absent one only if it was promised. */
+export function issCheck(issuer: string, advertised: boolean, callback: URL): FlowCheck {
+  const got = callback.searchParams.getAll('iss');
+  const check = (ok: boolean, message: string): FlowCheck => ({
+    id: 'iss',
+    ok,
+    message,
+    spec: spec('RFC 9207 §2.4', 'https://www.rfc-editor.org/rfc/rfc9207#section-2.4'),
+  });
+  if (got.length === 0) {
+    return advertised
+      ? check(false, `The metadata promises iss (authorization_response_iss_parameter_supported), but the callback has none.`)
+      : check(true, 'No iss in the callback, and the metadata does not promise one: nothing to compare.');
+  }
+  const ok = got.length === 1 && got[0] === issuer;
+  return check(ok, ok ? `iss is ${show(issuer)}, the issuer this client sent the user to.` : `Expected iss ${show(issuer)}, callback has ${show(got.join(', '))}.`);
+}
+
+/** RFC 8414 §3.3: the metadata's `issuer` is exactly the issuer it was fetched for. */
+export function issuerMatchCheck(expected: string, metadataIssuer: unknown): FlowCheck {
+  const ok = metadataIssuer === expected;
+  return {
+    id: 'issuer-match',
+    ok,
+    message: ok ? `The metadata's issuer is ${show(expected)}, the URL it was fetched for.` : `Fetched for ${show(expected)}, but it says issuer ${show(metadataIssuer)}.`,
+    spec: spec('RFC 8414 §3.3', 'https://www.rfc-editor.org/rfc/rfc8414#section-3.3'),
+  };
+}
+
+/** MCP "Authorization Code Protection": refuse to proceed unless S256 is advertised. */
+export function s256Check(methods: unknown): FlowCheck {
+  const ok = Array.isArray(methods) && methods.includes('S256');
+  return {
+    id: 's256-advertised',
+    ok,
+    message: ok ? 'code_challenge_methods_supported includes S256.' : `code_challenge_methods_supported is ${show(methods)}: no S256.`,
+    spec: spec('MCP authorization: authorization code protection', 'https://modelcontextprotocol.io/specification/2025-11-25/basic/authorization#authorization-code-protection'),
+  };
+}
+
+/** RFC 8707 as MCP requires it: `resource` = the server's URL, on the authorization and the token request. */
+export function resourceSentCheck(serverUrl: string, authorizationUrl: URL, tokenRequest: URLSearchParams): FlowCheck {
+  const onAuthorize = authorizationUrl.searchParams.get('resource');
+  const onToken = tokenRequest.get('resource');
+  const ok = onAuthorize === serverUrl && onToken === serverUrl;
+  return {
+    id: 'resource-sent',
+    ok,
+    message: ok
+      ? `resource=${serverUrl} was sent on the authorization and the token request.`
+      : `Expected resource ${show(serverUrl)}; the authorization request had ${show(onAuthorize)}, the token request ${show(onToken)}.`,
+    spec: spec('RFC 8707 §2', 'https://www.rfc-editor.org/rfc/rfc8707#section-2'),
+  };
+}
+
+/** RFC 9728 §3.3: the metadata's `resource` is exactly the server the client is connecting to. */
+export function audienceCheck(serverUrl: string, metadataResource: unknown): FlowCheck {
+  const ok = metadataResource === serverUrl;
+  return {
+    id: 'audience',
+    ok,
+    message: ok ? `The metadata's resource is ${show(serverUrl)}: tokens will be asked for this server.` : `Connecting to ${show(serverUrl)}, but the metadata describes ${show(metadataResource)}.`,
+    spec: spec('RFC 9728 §3.3', 'https://www.rfc-editor.org/rfc/rfc9728#section-3.3'),
+  };
+}
+
+/** The catalogue entry that explains each failed check. */
+export const CHECK_FAILURES: Record<FlowCheck['id'], FailureId> = {
+  state: 'check-state',
+  iss: 'check-iss',
+  'issuer-match': 'check-issuer-match',
+  's256-advertised': 'check-s256',
+  'resource-sent': 'check-resource-sent',
+  audience: 'check-audience',
+};

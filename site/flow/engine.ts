@@ -1,0 +1,503 @@
+import { Recorder, type Sent } from './capture';
+import { parseBearerChallenge, type BearerChallenge } from './challenge';
+import { audienceCheck, CHECK_FAILURES, issCheck, issuerMatchCheck, resourceSentCheck, s256Check, stateCheck } from './checks';
+import { explain, failure, observe, type FailureId } from './failures';
+import { initializeParams, openSse, streamableHttp, type McpConnection } from './mcp';
+import { newPkce, randomToken } from './pkce';
+import type { FlowCheck, FlowConfig, FlowEnvironment, FlowEvent, FlowFailure, FlowRun, OnDemandAction, Transport } from './types';
+
+/**
+ * The in-page MCP client, as a flow of named actions that a learner can step through. Each action
+ * makes real HTTP requests (captured by the Recorder) and the checks a careful client makes; the
+ * first failure stops the flow with an explanation. The same run serves step mode (`step`), run
+ * mode (`run`) and, after the flow succeeded, the on-demand actions (`perform`).
+ *
+ * What the client knows is built up in order, like a real client's state: the 401 challenge, the
+ * protected resource metadata, the authorization server metadata, a client_id, the pending
+ * authorization (PKCE verifier, state), the code, the tokens, an MCP connection.
+ */
+const MAIN_ACTIONS: Record<Transport, readonly string[]> = {
+  'streamable-http': ['probe', 'resource-metadata', 'as-metadata', 'register', 'authorize', 'token', 'initialize', 'list-tools', 'call-tool'],
+  sse: ['probe', 'resource-metadata', 'as-metadata', 'register', 'authorize', 'token', 'open-stream', 'initialize', 'list-tools', 'call-tool'],
+};
+const STEP_UP_CALL = { name: 'save_note', arguments: { text: 'Saved from the MCP Auth Lab flow player.' } };
+
+interface AuthServerMetadata {
+  issuer?: unknown;
+  authorization_endpoint: string;
+  token_endpoint: string;
+  registration_endpoint?: string;
+  revocation_endpoint?: string;
+  code_challenge_methods_supported?: unknown;
+  authorization_response_iss_parameter_supported?: boolean;
+  client_id_metadata_document_supported?: boolean;
+}
+interface Tokens {
+  access_token: string;
+  refresh_token?: string;
+  scope?: string;
+}
+type Json = Record<string, unknown>;
+
+/** Ends the current action: with a failure to report, or null when the run was cancelled. */
+class Stop extends Error {
+  readonly failure: FlowFailure | null;
+  constructor(failure: FlowFailure | null) {
+    super(failure?.title ?? 'cancelled');
+    this.failure = failure;
+  }
+}
+
+export function createFlowRun(config: FlowConfig, env: FlowEnvironment): FlowRun {
+  return new Flow(config, env);
+}
+
+class Flow implements FlowRun {
+  readonly config: FlowConfig;
+  readonly #env: FlowEnvironment;
+  readonly #http: Recorder;
+  readonly #abort = new AbortController();
+  readonly #events: FlowEvent[] = [];
+  readonly #listeners = new Set<(event: FlowEvent) => void>();
+  readonly #actions: readonly string[];
+  #next = 0;
+  #paused = false;
+  #busy: Promise<unknown> | null = null;
+  #outcome: 'success' | 'failed' | 'cancelled' | null = null;
+
+  // What the client has learnt so far.
+  readonly #serverUrl: string;
+  readonly #origin: string;
+  #redirectUri: string;
+  #challenge: BearerChallenge = {};
+  #scopesSupported?: string[];
+  #issuer = '';
+  #server?: AuthServerMetadata;
+  #clientId = '';
+  #pending?: { url: URL; verifier: string; state: string; scopes: string[] };
+  #code = '';
+  #tokens?: Tokens;
+  #mcp?: McpConnection;
+
+  constructor(config: FlowConfig, env: FlowEnvironment) {
+    this.config = config;
+    this.#env = env;
+    this.#serverUrl = config.serverUrl;
+    // The lab page and the server share an origin: the page's callback and client documents live there.
+    this.#origin = new URL(config.serverUrl).origin;
+    this.#redirectUri = `${this.#origin}/lab/callback`;
+    this.#actions = MAIN_ACTIONS[config.transport];
+    this.#http = new Recorder({ fetch: env.fetch, now: () => env.now(), traceId: env.traceId, emit: (exchange) => this.#emit({ type: 'exchange', exchange }) });
+  }
+
+  get nextAction(): string | null {
+    return this.#outcome ? null : (this.#actions[this.#next] ?? null);
+  }
+  get finished(): boolean {
+    return this.#outcome !== null;
+  }
+
+  on(listener: (event: FlowEvent) => void): () => void {
+    this.#events.forEach(listener);
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  step(): Promise<void> {
+    return this.#exclusive(async () => {
+      await this.#advance();
+    });
+  }
+
+  run(): Promise<void> {
+    this.#paused = false;
+    return this.#exclusive(async () => {
+      while (!this.#paused && (await this.#advance()));
+    });
+  }
+
+  pause(): void {
+    this.#paused = true;
+  }
+
+  cancel(): void {
+    this.#abort.abort();
+    this.#mcp?.close();
+    this.#finish('cancelled');
+  }
+
+  perform(action: OnDemandAction): Promise<'success' | 'failed' | 'cancelled'> {
+    return this.#exclusive(async () => {
+      if (this.#outcome !== 'success') return this.#abort.signal.aborted ? 'cancelled' : 'failed';
+      const body = { refresh: () => this.#refresh(), 'step-up': () => this.#stepUp(), revoke: () => this.#revoke() }[action];
+      return this.#act(action, body);
+    });
+  }
+
+  // ── driving ───────────────────────────────────────────────────────────────────────────────
+
+  /** One thing at a time: a click while an action runs joins it instead of starting another. */
+  #exclusive<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#busy) return this.#busy as Promise<T>;
+    const running = work().finally(() => (this.#busy = null));
+    this.#busy = running;
+    return running;
+  }
+
+  /** Performs the next main action; false when there is nothing more to do. */
+  async #advance(): Promise<boolean> {
+    const name = this.nextAction;
+    if (!name) return false;
+    const outcome = await this.#act(name, () => this.#main(name));
+    if (outcome !== 'success') return false;
+    this.#next++;
+    if (this.#next === this.#actions.length) this.#finish('success');
+    return this.#next < this.#actions.length;
+  }
+
+  async #act(name: string, body: () => Promise<void>): Promise<'success' | 'failed' | 'cancelled'> {
+    this.#emit({ type: 'action', action: name, phase: 'start', at: this.#env.now() });
+    let outcome: 'success' | 'failed' | 'cancelled' = 'success';
+    try {
+      await body();
+    } catch (error) {
+      outcome = this.#abort.signal.aborted || (error instanceof Stop && !error.failure) ? 'cancelled' : 'failed';
+      if (outcome === 'failed') {
+        const reported = error instanceof Stop ? error.failure! : failure('unexpected-response', String(error));
+        this.#emit({ type: 'failure', failure: reported });
+      }
+    }
+    this.#emit({ type: 'action', action: name, phase: 'end', at: this.#env.now() });
+    if (outcome !== 'success' && this.#next < this.#actions.length) this.#finish(outcome);
+    return outcome;
+  }
+
+  #main(name: string): Promise<void> {
+    switch (name) {
+      case 'probe': return this.#probe();
+      case 'resource-metadata': return this.#resourceMetadata();
+      case 'as-metadata': return this.#authServerMetadata();
+      case 'register': return this.#register();
+      case 'authorize': return this.#authorize(this.config.scopes ?? this.#challenge.scope ?? this.#scopesSupported ?? []);
+      case 'token': return this.#redeemCode();
+      case 'open-stream': return this.#openStream();
+      case 'initialize': return this.#initialize();
+      case 'list-tools': return this.#rpc('tools/list').then(() => {});
+      case 'call-tool': return this.#callTool(this.config.toolCall ?? { name: 'whoami', arguments: {} });
+      default: throw new Error(`unknown action ${name}`);
+    }
+  }
+
+  #emit(event: FlowEvent): void {
+    this.#events.push(event);
+    for (const listener of this.#listeners) listener(event);
+  }
+
+  #finish(outcome: 'success' | 'failed' | 'cancelled'): void {
+    if (this.#outcome) return;
+    this.#outcome = outcome;
+    this.#emit({ type: 'finished', outcome });
+  }
+
+  // ── the main flow ─────────────────────────────────────────────────────────────────────────
+
+  /** MCP: a request without a token gets 401, and its WWW-Authenticate says where to start. */
+  async #probe(): Promise<void> {
+    let sent: Sent;
+    if (this.config.transport === 'sse') {
+      const opened = await this.#http.open('mcp', this.#serverUrl, { headers: { Accept: 'text/event-stream' }, signal: this.#signal() });
+      void opened.reader?.cancel(); // a server that lets anyone in would keep the stream open
+      sent = opened;
+    } else {
+      this.#mcp = streamableHttp(this.#http, this.#serverUrl, this.#signal());
+      sent = (await this.#mcp.request('initialize', initializeParams(), undefined)).sent;
+    }
+    if (sent.exchange.status !== 401) throw this.#refused(sent);
+    this.#challenge = parseBearerChallenge(sent.header('www-authenticate')) ?? {};
+  }
+
+  /** RFC 9728: the address from the challenge, else the well-known addresses for this URL. */
+  async #resourceMetadata(): Promise<void> {
+    const url = new URL(this.#serverUrl);
+    const wellKnown = `${url.origin}/.well-known/oauth-protected-resource`;
+    const candidates = this.#challenge.resourceMetadata
+      ? [this.#challenge.resourceMetadata]
+      : [...(url.pathname === '/' ? [] : [wellKnown + url.pathname]), wellKnown];
+    const metadata = await this.#firstDocument('mcp', candidates, this.#challenge.resourceMetadata ? null : 'no-resource-metadata');
+    this.#check(audienceCheck(this.#serverUrl, metadata.resource));
+    const issuer = (metadata.authorization_servers as unknown[] | undefined)?.[0];
+    if (typeof issuer !== 'string') throw new Stop(failure('no-authorization-server', JSON.stringify(metadata)));
+    this.#issuer = issuer;
+    if (Array.isArray(metadata.scopes_supported)) this.#scopesSupported = metadata.scopes_supported as string[];
+  }
+
+  /** RFC 8414 §3.1 with the OpenID fallbacks MCP requires, path-aware; then the issuer and S256 checks. */
+  async #authServerMetadata(): Promise<void> {
+    const issuer = new URL(this.#issuer);
+    const path = issuer.pathname === '/' ? '' : issuer.pathname;
+    const base = issuer.origin;
+    const candidates = path
+      ? [`${base}/.well-known/oauth-authorization-server${path}`, `${base}/.well-known/openid-configuration${path}`, `${base}${path}/.well-known/openid-configuration`]
+      : [`${base}/.well-known/oauth-authorization-server`, `${base}/.well-known/openid-configuration`];
+    const metadata = await this.#firstDocument('as', candidates, 'no-as-metadata');
+    this.#check(issuerMatchCheck(this.#issuer, metadata.issuer));
+    this.#check(s256Check(metadata.code_challenge_methods_supported));
+    for (const field of ['authorization_endpoint', 'token_endpoint']) {
+      if (typeof metadata[field] !== 'string') throw new Stop(failure('unexpected-response', `The metadata has no ${field}.`));
+    }
+    this.#server = metadata as unknown as AuthServerMetadata;
+  }
+
+  async #register(): Promise<void> {
+    const server = this.#server!;
+    switch (this.config.registration) {
+      case 'dcr': {
+        // RFC 7591: a public client (no secret: a page cannot keep one) with the lab's callback.
+        if (!server.registration_endpoint) throw new Stop(failure('dcr-unsupported'));
+        const sent = await this.#http.send('as', server.registration_endpoint, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+          body: JSON.stringify({
+            client_name: 'MCP Auth Lab (in your browser)',
+            redirect_uris: [this.#redirectUri],
+            grant_types: ['authorization_code', 'refresh_token'],
+            response_types: ['code'],
+            token_endpoint_auth_method: 'none',
+          }),
+          signal: this.#signal(),
+        });
+        this.#clientId = this.#field(sent, 'client_id', 201);
+        return;
+      }
+      case 'cimd': {
+        // The client_id is the URL of the page's own metadata document; the AS fetches it itself.
+        if (server.client_id_metadata_document_supported !== true) throw new Stop(failure('cimd-unsupported'));
+        this.#clientId = `${this.#origin}/lab/client-metadata.json`;
+        if (new URL(this.#clientId).protocol !== 'https:') throw new Stop(failure('cimd-needs-https', `client_id would be ${this.#clientId}`));
+        return;
+      }
+      case 'preregistered': {
+        // An administrator registered this client ahead of time; the page only looks its id up.
+        const sent = await this.#http.send('client', `${this.#origin}/lab/client`, { headers: { Accept: 'application/json' }, signal: this.#signal() });
+        this.#clientId = this.#field(sent, 'client_id', 200);
+        this.#redirectUri = this.#json(sent).redirect_uri as string;
+      }
+    }
+  }
+
+  /** RFC 6749 §4.1.1 with PKCE (RFC 7636) and resource (RFC 8707), in the user's browser; then the callback checks. */
+  async #authorize(scopes: string[]): Promise<void> {
+    const server = this.#server!;
+    const { verifier, challenge } = await newPkce();
+    const state = randomToken(16);
+    const url = new URL(server.authorization_endpoint);
+    const params: Record<string, string> = {
+      response_type: 'code',
+      client_id: this.#clientId,
+      redirect_uri: this.#redirectUri,
+      state,
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    };
+    if (scopes.length > 0) params.scope = scopes.join(' ');
+    if (this.config.sabotage !== 'omit-resource') params.resource = this.#serverUrl;
+    for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+    this.#pending = { url, verifier, state, scopes };
+
+    let callback: URL;
+    try {
+      callback = new URL(await this.#env.authorize(url, this.#signal()));
+    } catch (error) {
+      if (this.#abort.signal.aborted) throw new Stop(null);
+      const blocked = error instanceof Error && error.name === 'PopupBlockedError';
+      throw new Stop(failure(blocked ? 'popup-blocked' : 'window-closed', error instanceof Error ? error.message : String(error)));
+    }
+    // Sabotage: the callback arrives with a state this client never sent, as a forged one would.
+    if (this.config.sabotage === 'wrong-state') callback.searchParams.set('state', randomToken(16));
+    this.#check(stateCheck(state, callback));
+    this.#check(issCheck(this.#issuer, server.authorization_response_iss_parameter_supported === true, callback));
+    const error = callback.searchParams.get('error');
+    if (error) {
+      const description = callback.searchParams.get('error_description') ?? undefined;
+      throw new Stop(explain({ error, description, said: `error=${error}${description ? `, error_description=${description}` : ''}` }));
+    }
+    const code = callback.searchParams.get('code');
+    if (!code) throw new Stop(failure('unexpected-response', `The callback has neither code nor error: ${callback.search}`));
+    this.#code = code;
+  }
+
+  /** RFC 6749 §4.1.3: the code and the PKCE verifier for tokens, for this resource. */
+  async #redeemCode(): Promise<void> {
+    const pending = this.#pending!;
+    const sabotage = this.config.sabotage;
+    const form = new URLSearchParams({
+      grant_type: 'authorization_code',
+      code: this.#code,
+      redirect_uri: this.#redirectUri,
+      client_id: this.#clientId,
+      // Sabotage: a verifier this client never hashed into the challenge.
+      code_verifier: sabotage === 'wrong-verifier' ? (await newPkce()).verifier : pending.verifier,
+    });
+    if (sabotage !== 'omit-resource') form.set('resource', this.#serverUrl);
+    const sent = await this.#postForm(this.#server!.token_endpoint, form);
+    this.#tokens = this.#tokensFrom(sent, pending.scopes);
+    this.#check(resourceSentCheck(this.#serverUrl, pending.url, form));
+    if (sabotage === 'replay-code') {
+      // Sabotage: redeem the same code again, as an attacker holding a stolen code would.
+      const again = await this.#postForm(this.#server!.token_endpoint, form);
+      throw again.exchange.status === 200 ? new Stop(failure('replay-accepted', again.text, again.exchange.id)) : this.#refused(again);
+    }
+  }
+
+  /** Legacy SSE: the stream opens with the token and names the URL to POST messages to. */
+  async #openStream(): Promise<void> {
+    const { opened, connection, problem } = await openSse(this.#http, this.#serverUrl, this.#tokens!.access_token, this.#signal());
+    if (!connection) throw problem ? new Stop(failure('unexpected-response', problem, opened.exchange.id)) : this.#refused(opened);
+    this.#mcp = connection;
+  }
+
+  /** MCP lifecycle: initialize, then the initialized notification. */
+  async #initialize(): Promise<void> {
+    if (this.config.transport === 'streamable-http') this.#mcp = streamableHttp(this.#http, this.#serverUrl, this.#signal());
+    await this.#rpc('initialize', initializeParams());
+    const { sent } = await this.#mcp!.notify('notifications/initialized', this.#tokens!.access_token);
+    if (!sent.exchange.status || sent.exchange.status >= 300) throw this.#refused(sent);
+  }
+
+  async #callTool(call: { name: string; arguments: Record<string, unknown> }): Promise<void> {
+    const result = await this.#rpc('tools/call', call);
+    if (result.isError === true) {
+      const text = (result.content as { text?: string }[] | undefined)?.map((part) => part.text ?? '').join('\n');
+      throw new Stop(failure('tool-error', text));
+    }
+  }
+
+  // ── on demand ─────────────────────────────────────────────────────────────────────────────
+
+  /** RFC 6749 §6: a new access token without the user; the server rotates the refresh token too. */
+  async #refresh(): Promise<void> {
+    const tokens = this.#tokens!;
+    if (!tokens.refresh_token) throw new Stop(failure('no-refresh-token'));
+    const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: this.#clientId, resource: this.#serverUrl });
+    const sent = await this.#postForm(this.#server!.token_endpoint, form);
+    this.#tokens = this.#tokensFrom(sent, this.#granted());
+  }
+
+  /** MCP step-up: a 403 insufficient_scope names the scopes needed; authorize again with the union. */
+  async #stepUp(): Promise<void> {
+    const first = await this.#mcp!.request('tools/call', STEP_UP_CALL, this.#tokens!.access_token);
+    if (first.sent.exchange.status === 200 || first.sent.exchange.status === 202) {
+      this.#rpcResult(first); // the token already had the scope
+      return;
+    }
+    const challenge = parseBearerChallenge(first.sent.header('www-authenticate'));
+    if (first.sent.exchange.status !== 403 || challenge?.error !== 'insufficient_scope') throw this.#refused(first.sent);
+    await this.#authorize([...new Set([...this.#granted(), ...(challenge.scope ?? [])])]);
+    await this.#redeemCode();
+    if (this.config.transport === 'sse') {
+      // A legacy SSE session keeps the identity it was opened with: open a new one with the new token.
+      this.#mcp!.close();
+      await this.#openStream();
+      await this.#initialize();
+    }
+    await this.#callTool(STEP_UP_CALL);
+  }
+
+  /** RFC 7009: revoke the refresh token (ending the grant), then show that the access token is dead too. */
+  async #revoke(): Promise<void> {
+    const endpoint = this.#server!.revocation_endpoint;
+    if (!endpoint) throw new Stop(failure('no-revocation-endpoint'));
+    const tokens = this.#tokens!;
+    const [token, hint] = tokens.refresh_token ? [tokens.refresh_token, 'refresh_token'] : [tokens.access_token, 'access_token'];
+    const sent = await this.#postForm(endpoint, new URLSearchParams({ token, token_type_hint: hint, client_id: this.#clientId }));
+    if (sent.exchange.status !== 200) throw this.#refused(sent);
+    const after = await this.#mcp!.request('tools/list', undefined, tokens.access_token);
+    if (after.sent.exchange.status === 401) return;
+    throw after.sent.exchange.status && after.sent.exchange.status < 300
+      ? new Stop(failure('revocation-ignored', after.sent.text, after.sent.exchange.id))
+      : this.#refused(after.sent);
+  }
+
+  // ── helpers ───────────────────────────────────────────────────────────────────────────────
+
+  #signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  /** Reports a check; a failed one stops the flow. */
+  #check(check: FlowCheck): void {
+    this.#emit({ type: 'check', check });
+    if (check.ok) return;
+    const explained = failure(CHECK_FAILURES[check.id]);
+    throw new Stop({ ...explained, cause: `${check.message} ${explained.cause}` });
+  }
+
+  /** The failure an unwanted answer shows, or a cancellation if the run was cancelled meanwhile. */
+  #refused(sent: Sent): Stop {
+    if (this.#abort.signal.aborted) return new Stop(null);
+    return new Stop(explain(observe(sent), sent.exchange.id));
+  }
+
+  #json(sent: Sent): Json {
+    try {
+      const value = JSON.parse(sent.text);
+      if (value && typeof value === 'object') return value as Json;
+    } catch {}
+    throw new Stop(failure('unexpected-response', `Expected a JSON object, got: ${sent.text.slice(0, 300)}`, sent.exchange.id));
+  }
+
+  /** A string member of a JSON answer with the expected status. */
+  #field(sent: Sent, name: string, status: number): string {
+    if (sent.exchange.status !== status) throw this.#refused(sent);
+    const value = this.#json(sent)[name];
+    if (typeof value !== 'string') throw new Stop(failure('unexpected-response', `The answer has no ${name}: ${sent.text.slice(0, 300)}`, sent.exchange.id));
+    return value;
+  }
+
+  /** The first of these addresses that answers 200 with a JSON document. */
+  async #firstDocument(to: 'mcp' | 'as', urls: string[], missing: FailureId | null): Promise<Json> {
+    let last: Sent | undefined;
+    for (const url of urls) {
+      last = await this.#http.send(to, url, { headers: { Accept: 'application/json' }, signal: this.#signal() });
+      if (last.exchange.status === 200) return this.#json(last);
+      if (last.exchange.status === null) break;
+    }
+    if (missing && last?.exchange.status !== null) throw new Stop(failure(missing, observe(last!).said, last!.exchange.id));
+    throw this.#refused(last!);
+  }
+
+  #postForm(url: string, form: URLSearchParams): Promise<Sent> {
+    return this.#http.send('as', url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+      body: form.toString(),
+      signal: this.#signal(),
+    });
+  }
+
+  #tokensFrom(sent: Sent, requested: string[]): Tokens {
+    const accessToken = this.#field(sent, 'access_token', 200);
+    const body = this.#json(sent);
+    return {
+      access_token: accessToken,
+      refresh_token: typeof body.refresh_token === 'string' ? body.refresh_token : undefined,
+      scope: typeof body.scope === 'string' ? body.scope : requested.join(' '),
+    };
+  }
+
+  #granted(): string[] {
+    return (this.#tokens?.scope ?? '').split(' ').filter(Boolean);
+  }
+
+  /** A JSON-RPC request over the open connection, with the access token; its result, or a stop. */
+  async #rpc(method: string, params?: Record<string, unknown>): Promise<Json> {
+    return this.#rpcResult(await this.#mcp!.request(method, params, this.#tokens!.access_token));
+  }
+
+  #rpcResult({ sent, reply }: Awaited<ReturnType<McpConnection['request']>>): Json {
+    if (!sent.exchange.status || sent.exchange.status >= 300) throw this.#refused(sent);
+    if (reply?.error) throw new Stop(failure('json-rpc-error', JSON.stringify(reply.error), sent.exchange.id));
+    if (!reply?.result) throw new Stop(failure('unexpected-response', `No JSON-RPC answer: ${sent.text.slice(0, 300)}`, sent.exchange.id));
+    return reply.result;
+  }
+}

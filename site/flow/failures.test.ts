@@ -1,0 +1,73 @@
+import { describe, expect, test } from 'vitest';
+import type { Sent } from './capture';
+import { explain, failure, FAILURES, observe } from './failures';
+
+/** An answer as the engine sees it. */
+function sent(status: number | null, body = '', headers: Record<string, string> = {}, error?: string): Sent {
+  const list = Object.entries(headers);
+  return {
+    exchange: {
+      id: 'page-7', traceId: '', source: 'page', channel: 'api', from: 'client', to: 'as', method: 'POST', url: 'http://lab.test/x',
+      status, requestHeaders: [], requestBody: null, responseHeaders: list, responseBody: status === null ? null : body,
+      startedAt: 0, endedAt: 1, redacted: [], ...(error && { error }),
+    },
+    text: body,
+    header: (name) => headers[name.toLowerCase()] ?? null,
+  };
+}
+const json = (value: unknown) => JSON.stringify(value);
+
+describe('the catalogue', () => {
+  test('every entry teaches: a title, a cause, a fix and a spec link with a section', () => {
+    const ids = FAILURES.map((entry) => entry.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const entry of FAILURES) {
+      expect(entry.title.length, entry.id).toBeGreaterThan(10);
+      expect(entry.cause.length, entry.id).toBeGreaterThan(40);
+      expect(entry.fix.length, entry.id).toBeGreaterThan(20);
+      expect(entry.spec.href, entry.id).toMatch(/^https:\/\/\S+#\S+$/);
+    }
+  });
+
+  test('failure() copies the entry and adds what was said', () => {
+    expect(failure('popup-blocked', 'blocked', 'page-1')).toEqual({
+      id: 'popup-blocked',
+      title: 'The browser blocked the sign-in window',
+      cause: expect.any(String),
+      fix: expect.any(String),
+      spec: { label: 'HTML: user activation', href: expect.any(String) },
+      serverSaid: 'blocked',
+      exchangeId: 'page-1',
+    });
+  });
+});
+
+describe('explain(observe(answer)): what was observed → which entry', () => {
+  test.each([
+    ['no answer (CORS, offline)', sent(null, '', {}, 'TypeError: Failed to fetch'), 'network', 'TypeError: Failed to fetch'],
+    ['a wrong PKCE verifier', sent(400, json({ error: 'invalid_grant', error_description: 'Invalid PKCE code_verifier' })), 'invalid-grant-pkce', undefined],
+    ['a replayed code', sent(400, json({ error: 'invalid_grant', error_description: 'Authorization code already used' })), 'invalid-grant-replayed', undefined],
+    ['another invalid_grant', sent(400, json({ error: 'invalid_grant', error_description: 'Invalid refresh token' })), 'invalid-grant', undefined],
+    ['an unknown client', sent(401, json({ error: 'invalid_client', error_description: 'Client not found' })), 'invalid-client', undefined],
+    ['an unknown resource', sent(400, json({ error: 'invalid_target' })), 'invalid-target', undefined],
+    ['a foreign Origin', sent(403, json({ jsonrpc: '2.0', error: { code: -32000, message: 'Forbidden: Origin "http://x" is not allowed to call this MCP server.' }, id: null })), 'bad-origin', undefined],
+    ['a step-up challenge', sent(403, json({ error: 'insufficient_scope' }), { 'www-authenticate': 'Bearer error="insufficient_scope", scope="mcp:read mcp:write"' }), 'insufficient-scope', undefined],
+    ['a refused token (challenge only)', sent(401, '', { 'www-authenticate': 'Bearer realm="OAuth", error="invalid_token"' }), 'invalid-token', 'WWW-Authenticate: Bearer realm="OAuth", error="invalid_token"'],
+    ['anything else', sent(500, 'boom'), 'unexpected-response', 'boom'],
+    ['an empty 404', sent(404), 'unexpected-response', 'HTTP 404'],
+  ])('%s', (_, answer, id, said) => {
+    const explained = explain(observe(answer), answer.exchange.id);
+    expect(explained.id).toBe(id);
+    expect(explained.exchangeId).toBe('page-7');
+    expect(explained.serverSaid).toBe(said ?? answer.text);
+  });
+
+  test('callback errors are explained the same way', () => {
+    expect(explain({ error: 'access_denied', said: 'error=access_denied' })).toMatchObject({ id: 'access-denied', serverSaid: 'error=access_denied' });
+    expect(explain({ error: 'invalid_scope' }).id).toBe('invalid-scope');
+  });
+
+  test('a long answer is cut for display', () => {
+    expect(explain(observe(sent(500, 'x'.repeat(5000)))).serverSaid).toHaveLength(601);
+  });
+});

@@ -1,0 +1,165 @@
+import type { Opened, Recorder, Sent } from './capture';
+import { parseSse, SseParser, type SseEvent } from './sse';
+
+/**
+ * The MCP part of the in-page client: JSON-RPC over either HTTP transport, with the bearer token
+ * on every request (MCP authorization, "Token Requirements").
+ *   - Streamable HTTP: each message is a POST to the endpoint; the answer is the POST's response,
+ *     as JSON or as a short event stream.
+ *   - Legacy HTTP+SSE: a GET opens a long-lived event stream whose first event names a message
+ *     URL; each message is POSTed there (202 Accepted) and its answer arrives on the stream.
+ */
+export const PROTOCOL_VERSION = '2025-11-25';
+const CLIENT_INFO = { name: 'mcp-auth-lab-page', title: 'MCP Auth Lab (in your browser)', version: '1.0.0' };
+
+export interface JsonRpcReply {
+  id?: number | string | null;
+  result?: Record<string, unknown>;
+  error?: { code: number; message: string; data?: unknown };
+}
+
+export interface RpcOutcome {
+  /** The POST that carried the message. */
+  sent: Sent;
+  /** The JSON-RPC answer, when the POST was accepted and one came. */
+  reply?: JsonRpcReply;
+}
+
+export interface McpConnection {
+  /** `token` undefined: a request without credentials (the first one, which gets the 401). */
+  request(method: string, params: Record<string, unknown> | undefined, token: string | undefined): Promise<RpcOutcome>;
+  notify(method: string, token: string): Promise<RpcOutcome>;
+  close(): void;
+}
+
+export const initializeParams = () => ({ protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: CLIENT_INFO });
+
+const json = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
+
+/** Streamable HTTP. `MCP-Protocol-Version` is sent once initialize has agreed on one. */
+export function streamableHttp(recorder: Recorder, endpoint: string, signal: AbortSignal): McpConnection {
+  let nextId = 1;
+  let protocolVersion: string | undefined;
+  let sessionId: string | undefined; // only servers that keep sessions send one; this lab's /mcp does not
+  const post = async (message: Record<string, unknown>, token: string | undefined) => {
+    const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (protocolVersion) headers['MCP-Protocol-Version'] = protocolVersion;
+    if (sessionId) headers['Mcp-Session-Id'] = sessionId;
+    return recorder.send('mcp', endpoint, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', ...message }), signal });
+  };
+  return {
+    async request(method, params, token) {
+      const id = nextId++;
+      const sent = await post({ id, method, ...(params && { params }) }, token);
+      if (!sent.exchange.status || sent.exchange.status >= 300) return { sent };
+      const messages = sent.header('content-type')?.startsWith('text/event-stream')
+        ? parseSse(sent.text).map((event) => json(event.data))
+        : [json(sent.text)];
+      const reply = messages.find((message): message is JsonRpcReply => (message as JsonRpcReply)?.id === id);
+      if (method === 'initialize' && typeof reply?.result?.protocolVersion === 'string') {
+        protocolVersion = reply.result.protocolVersion;
+        sessionId = sent.header('mcp-session-id') ?? undefined;
+      }
+      return { sent, reply };
+    },
+    notify: (method, token) => post({ method }, token).then((sent) => ({ sent })),
+    close() {},
+  };
+}
+
+/**
+ * Legacy HTTP+SSE. EventSource cannot send an Authorization header, so the stream is read with
+ * fetch. Resolves once the stream has named its message endpoint; `opened` is the GET, which keeps
+ * growing as answers arrive.
+ */
+export async function openSse(
+  recorder: Recorder,
+  endpoint: string,
+  token: string,
+  signal: AbortSignal,
+): Promise<{ opened: Opened; connection?: McpConnection; problem?: string }> {
+  const closer = new AbortController();
+  const abort = () => closer.abort();
+  signal.addEventListener('abort', abort, { once: true });
+  const opened = await recorder.open('mcp', endpoint, {
+    headers: { Accept: 'text/event-stream', Authorization: `Bearer ${token}` },
+    signal: closer.signal,
+  });
+  if (!opened.reader) return { opened };
+
+  const waiting = new Map<number, (reply: JsonRpcReply) => void>();
+  let endReason: string | null = null;
+  const onEnd: ((reason: string) => void)[] = [];
+  const whenEnded = (callback: (reason: string) => void) => (endReason === null ? onEnd.push(callback) : callback(endReason));
+  let endpointFound: (url: string) => void;
+  const messageUrl = new Promise<string | null>((resolve) => {
+    endpointFound = resolve;
+    whenEnded(() => resolve(null));
+  });
+  const dispatch = (event: SseEvent) => {
+    if (event.event === 'endpoint') return endpointFound(new URL(event.data, endpoint).href);
+    const reply = json(event.data) as JsonRpcReply | undefined;
+    if (typeof reply?.id === 'number') waiting.get(reply.id)?.(reply);
+  };
+  void (async () => {
+    const decoder = new TextDecoder();
+    const parser = new SseParser();
+    let reason = 'the server closed the event stream';
+    try {
+      for (;;) {
+        const { value, done } = await opened.reader!.read();
+        if (done) break;
+        const text = decoder.decode(value, { stream: true });
+        opened.grew(text);
+        parser.push(text).forEach(dispatch);
+      }
+    } catch (error) {
+      reason = closer.signal.aborted ? 'the client closed the event stream' : String(error);
+    }
+    endReason = reason;
+    onEnd.splice(0).forEach((callback) => callback(reason));
+  })();
+
+  const close = () => {
+    signal.removeEventListener('abort', abort);
+    closer.abort();
+  };
+  const url = await messageUrl;
+  if (!url) return { opened, problem: 'The event stream ended before it named a message endpoint.' };
+
+  let nextId = 1;
+  const post = (message: Record<string, unknown>, token: string | undefined) =>
+    recorder.send('mcp', url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...(token && { Authorization: `Bearer ${token}` }) },
+      body: JSON.stringify({ jsonrpc: '2.0', ...message }),
+      signal,
+    });
+  const connection: McpConnection = {
+    async request(method, params, token) {
+      const id = nextId++;
+      const answered = new Promise<JsonRpcReply>((resolve) => {
+        waiting.set(id, resolve);
+        whenEnded((reason) => resolve({ id, error: { code: -32000, message: `No answer: ${reason}.` } }));
+      });
+      const sent = await post({ id, method, ...(params && { params }) }, token);
+      if (!sent.exchange.status || sent.exchange.status >= 300) {
+        waiting.delete(id);
+        return { sent };
+      }
+      const reply = await answered;
+      waiting.delete(id);
+      return { sent, reply };
+    },
+    notify: (method, token) => post({ method }, token).then((sent) => ({ sent })),
+    close,
+  };
+  return { opened, connection };
+}
