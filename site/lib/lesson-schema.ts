@@ -47,8 +47,9 @@ export const lessonSchema = z.object({
   specLinks: z.array(specLinkSchema).default([]),
 
   /**
-   * The id of the sequence diagram (`diagrams/<id>.mmd`) the flow player will show beside this
-   * lesson. Optional; default: none. Reserved for the player, which is not built yet.
+   * The id of the main sequence diagram (`diagrams/<id>.mmd`, e.g. `worker-oauth`) the live flow
+   * player shows on this lesson; the player adds the other transport's and the on-demand parts'
+   * diagrams itself. Optional; default: none (no player). A ready lesson's diagram must exist.
    */
   diagram: z
     .string()

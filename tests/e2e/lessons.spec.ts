@@ -31,14 +31,14 @@ test.describe('lessons', () => {
     expect(problems).toEqual([]);
   });
 
-  test('a planned lesson says so, and ready lessons cite the spec', async ({ page }) => {
+  test('a planned lesson says so, and ready lessons cite the spec and carry the flow player', async ({ page }) => {
     await page.goto('/lessons/third-party-provider');
     await expect(page.getByRole('note').filter({ hasText: 'Planned lesson.' })).toBeVisible();
 
     await page.goto('/lessons/discovery');
     const spec = page.getByRole('region', { name: 'Read the specification' });
     await expect(spec.getByRole('link', { name: /RFC 9728/ }).first()).toHaveAttribute('href', 'https://datatracker.ietf.org/doc/html/rfc9728');
-    await expect(page.getByRole('note').filter({ hasText: 'Coming next' })).toBeVisible();
+    await expect(page.getByRole('region', { name: 'Watch it happen' }).getByRole('button', { name: 'Run', exact: true })).toBeVisible();
   });
 
   test('screenshots: a lesson on desktop and on a phone', async ({ page }) => {

@@ -1,0 +1,628 @@
+import { assign, partOf } from '../flow/assign';
+import { diagramIdFor } from '../flow/diagram';
+import { createFlowRun } from '../flow/engine';
+import { startTrace, type TraceConnection } from '../flow/trace-client';
+import type { CapturedExchange, FlowCheck, FlowConfig, FlowDiagram, FlowEvent, FlowFailure, FlowRun, OnDemandAction, Registration, Sabotage, StepState, Transport } from '../flow/types';
+import { Announcer, stepAnnouncement } from './announce';
+import { transportOf, type Part } from './diagram-catalog';
+import { setMessageState } from './diagram-svg';
+import { formField, formFields, h } from './dom';
+import { renderFailure, renderInspector, stateWord } from './inspector';
+import { afterFirstPaint, renderDiagram, whenNear, type RenderedDiagram } from './render-diagram';
+import { PopupBlockedError, SignInWindow } from './sign-in-window';
+import { buildBoard, changedSteps, type Board } from './step-board';
+import { ToolConsole } from './tool-console';
+
+/**
+ * One player on the page: wires the engine's run (site/flow/engine.ts), the Worker's trace
+ * stream (site/flow/trace-client.ts) and the elements FlowPlayer.astro laid out. All state lives
+ * here; what the diagram and the list show is derived from it on every change (`#update`),
+ * synchronously, so a message lights in the same task that delivered its exchange.
+ */
+type Phase = 'idle' | 'starting' | 'running' | 'paused' | 'success' | 'failed' | 'cancelled';
+type Selection = { kind: 'step'; id: string } | { kind: 'exchange'; id: string } | null;
+
+interface View {
+  diagram: FlowDiagram;
+  root: HTMLElement;
+  canvas: HTMLElement;
+  buttons: Map<string, HTMLButtonElement>;
+  drawing: Promise<RenderedDiagram | null> | null;
+  drawn: RenderedDiagram | null;
+}
+
+const ON_DEMAND_LABELS: Record<OnDemandAction, string> = { refresh: 'Refreshing the token', 'step-up': 'Stepping up to mcp:write', revoke: 'Revoking the grant' };
+const isOnDemand = (action: string): action is OnDemandAction => action === 'refresh' || action === 'step-up' || action === 'revoke';
+
+export class PlayerController {
+  readonly #root: HTMLElement;
+  readonly #views: Map<string, View>;
+  #transport: Transport;
+  #part: Part = 'main';
+  readonly #announcer: Announcer;
+  readonly #signIn = new SignInWindow();
+  readonly #tools: ToolConsole;
+
+  #phase: Phase = 'idle';
+  #run: FlowRun | null = null;
+  #trace: TraceConnection | null = null;
+  #stopListening: (() => void)[] = [];
+  #generation = 0;
+  #events: FlowEvent[] = [];
+  #exchanges = new Map<string, CapturedExchange>();
+  #checks = new Map<FlowCheck['id'], FlowCheck>();
+  #failure: { failure: FlowFailure; action: string | null; part: Part } | null = null;
+  #currentAction: string | null = null;
+  #inFlight = 0;
+  #authorized = false;
+  #runStartedAt: number | null = null;
+  #board: Board | null = null;
+  #selection: Selection = null;
+  /** While true the inspector follows the latest message; a click of the learner's pins it. */
+  #follow = true;
+  #reveal = false;
+  #onDemand: OnDemandAction | null = null;
+  #partsSeen = new Set<Part>(['main']);
+
+  constructor(root: HTMLElement, diagrams: FlowDiagram[]) {
+    this.#root = root;
+    this.#views = new Map(
+      diagrams.map((diagram) => {
+        const viewRoot = root.querySelector<HTMLElement>(`[data-fp-variant="${diagram.id}"]`)!;
+        const buttons = new Map([...viewRoot.querySelectorAll<HTMLButtonElement>('.fp-step')].map((button) => [button.dataset.step!, button]));
+        const canvas = viewRoot.querySelector<HTMLElement>('[data-fp-canvas]')!;
+        return [diagram.id, { diagram, root: viewRoot, canvas, buttons, drawing: null, drawn: null }];
+      }),
+    );
+    this.#transport = transportOf(diagrams[0].id) ?? 'streamable-http';
+    this.#announcer = new Announcer(this.#el('[data-fp-live]'));
+    this.#tools = new ToolConsole(this.#el('[data-fp-after]'), {
+      origin: location.origin,
+      transport: () => this.#transport,
+      traceId: () => this.#trace?.traceId ?? '',
+      exchanges: () => [...this.#exchanges.values()],
+      record: (exchange) => this.#onExchange(exchange),
+      explainStepUp: () =>
+        'The token lacks mcp:write, so the server refused before the tool ran, and its WWW-Authenticate names the scope it needs. A client now asks the user for that scope: press “Step up: call save_note” above to watch it.',
+    });
+    this.#bind();
+    this.#setUpCimdOption();
+    this.#update();
+    void afterFirstPaint()
+      .then(() => whenNear(this.#view().canvas))
+      .then(() => this.#draw(this.#view()));
+  }
+
+  // ── setup ──────────────────────────────────────────────────────────────────────────────────
+
+  #el<T extends HTMLElement = HTMLElement>(selector: string): T {
+    return this.#root.querySelector<T>(selector)!;
+  }
+
+  /** The view on screen: the current transport's diagram for the current part, or the only one. */
+  #view(): View {
+    const wanted = this.#views.get(diagramIdFor(this.#transport, this.#part));
+    return wanted ?? this.#views.values().next().value!;
+  }
+
+  #bind(): void {
+    for (const button of this.#root.querySelectorAll<HTMLButtonElement>('[data-fp-action]')) {
+      button.addEventListener('click', () => this.#onControl(button.dataset.fpAction as 'run' | 'step' | 'pause' | 'reset'));
+    }
+    for (const button of this.#root.querySelectorAll<HTMLButtonElement>('[data-fp-extra]')) {
+      button.addEventListener('click', () => this.#onDemandClick(button.dataset.fpExtra as OnDemandAction));
+    }
+    for (const button of this.#root.querySelectorAll<HTMLButtonElement>('[data-fp-part]')) {
+      button.addEventListener('click', () => this.#showPart(button.dataset.fpPart as Part));
+    }
+    for (const view of this.#views.values()) {
+      for (const [id, button] of view.buttons) button.addEventListener('click', () => this.#select({ kind: 'step', id }, true));
+      view.root.querySelector('[data-fp-steps]')!.addEventListener('keydown', (event) => this.#onListKey(event as KeyboardEvent, view));
+      view.canvas.addEventListener('click', (event) => {
+        const message = (event.target as Element).closest<SVGGElement>('.flow-message');
+        if (message?.dataset.step) this.#select({ kind: 'step', id: message.dataset.step }, false);
+      });
+    }
+    this.#el('[data-fp-inspector]').addEventListener('keydown', (event) => {
+      if (event.key !== 'Escape' || this.#selection?.kind !== 'step') return;
+      this.#view().buttons.get(this.#selection.id)?.focus();
+    });
+    this.#root.querySelectorAll<HTMLInputElement>('input[name$="-transport"]').forEach((input) =>
+      input.addEventListener('change', () => {
+        this.#reset();
+        this.#transport = input.value as Transport;
+        this.#showPart('main');
+      }),
+    );
+  }
+
+  /** A Client ID Metadata Document's URL must be https: on http (local development) the option is explained, not hidden. */
+  #setUpCimdOption(): void {
+    if (location.protocol === 'https:') return;
+    const input = this.#root.querySelector<HTMLInputElement>('input[value="cimd"]')!;
+    input.disabled = true;
+    const note = this.#el('[data-cimd-note]');
+    note.hidden = false;
+    note.textContent = `Not on ${location.origin}: with CIMD the client_id is the URL of the client’s metadata document, and it must be https, so the authorization server knows whose document it fetched. On an https deployment this option works.`;
+  }
+
+  #draw(view: View): Promise<RenderedDiagram | null> {
+    view.drawing ??= renderDiagram(view.canvas, view.diagram).then(
+      (drawn) => {
+        view.drawn = drawn;
+        view.root.dataset.drawn = '';
+        if (drawn.arrowCount !== view.diagram.steps.length) {
+          view.canvas.insertBefore(h('p', { class: 'fp-panel-note' }, `The drawing has ${drawn.arrowCount} messages but the diagram lists ${view.diagram.steps.length} steps; the step list is authoritative.`), view.canvas.firstChild);
+        }
+        this.#paint();
+        return drawn;
+      },
+      (error: unknown) => {
+        view.canvas.replaceChildren(h('p', { class: 'fp-canvas-placeholder' }, `The diagram could not be drawn (${String(error)}). The step list still follows the run.`));
+        return null;
+      },
+    );
+    return view.drawing;
+  }
+
+  #showPart(part: Part): void {
+    const target = part === 'revoke' ? 'refresh' : part;
+    const before = this.#view();
+    this.#part = target;
+    const after = this.#view();
+    if (before !== after) {
+      before.root.hidden = true;
+      after.root.hidden = false;
+      this.#selection = null;
+      this.#follow = true;
+      void this.#draw(after);
+    }
+    for (const button of this.#root.querySelectorAll<HTMLButtonElement>('[data-fp-part]')) {
+      button.setAttribute('aria-pressed', String(button.dataset.fpPart === target));
+    }
+    this.#update({ announce: false });
+  }
+
+  // ── options ────────────────────────────────────────────────────────────────────────────────
+
+  #config(): FlowConfig {
+    const registration = (this.#root.querySelector<HTMLInputElement>('input[name$="-registration"]:checked')?.value ?? 'dcr') as Registration;
+    const sabotage = (formField(this.#root, '[data-fp-sabotage]').value || undefined) as Sabotage | undefined;
+    return {
+      serverUrl: `${location.origin}${this.#transport === 'sse' ? '/sse' : '/mcp'}`,
+      transport: this.#transport,
+      registration,
+      ...(sabotage && { sabotage }),
+    };
+  }
+
+  #lockOptions(locked: boolean): void {
+    for (const control of formFields(this.#el('[data-fp-options]'), 'input, select')) {
+      if (control.value === 'cimd' && location.protocol !== 'https:') continue;
+      control.disabled = locked;
+    }
+  }
+
+  // ── controls ───────────────────────────────────────────────────────────────────────────────
+
+  #onControl(action: 'run' | 'step' | 'pause' | 'reset'): void {
+    switch (action) {
+      case 'run':
+        if (this.#phase === 'success' || this.#phase === 'failed' || this.#phase === 'cancelled') this.#reset();
+        // Inside the click: the only moment a browser lets a page open a window.
+        if (!this.#authorized) this.#signIn.open();
+        void this.#drive((run) => run.run());
+        return;
+      case 'step':
+        if (this.#run?.nextAction === 'authorize') this.#signIn.open();
+        void this.#drive((run) => run.step());
+        return;
+      case 'pause':
+        this.#run?.pause();
+        this.#setStatus('Pausing after the current request…');
+        return;
+      case 'reset':
+        this.#reset();
+        this.#el<HTMLButtonElement>('[data-fp-action="run"]').focus();
+        return;
+    }
+  }
+
+  async #drive(drive: (run: FlowRun) => Promise<void>): Promise<void> {
+    const run = this.#run ?? (await this.#start());
+    if (!run) return;
+    if (this.#part !== 'main') this.#showPart('main');
+    this.#phase = 'running';
+    this.#update();
+    await drive(run);
+    if (this.#run !== run) return; // reset meanwhile
+    if (!run.finished) this.#phase = 'paused';
+    this.#update();
+  }
+
+  /** Opens the trace first (from then on the Worker records this browser's requests), then creates the run. */
+  async #start(): Promise<FlowRun | null> {
+    const generation = ++this.#generation;
+    this.#phase = 'starting';
+    this.#lockOptions(true);
+    this.#hideNotice();
+    this.#update();
+    const started = await startTrace(location.origin, (input, init) => fetch(input, init), WebSocket);
+    if (generation !== this.#generation) {
+      if (started.ok) started.trace.close();
+      return null;
+    }
+    if (started.ok) {
+      this.#trace = started.trace;
+      this.#stopListening.push(started.trace.on((exchange) => generation === this.#generation && this.#onExchange(exchange)));
+      void started.trace.closed.then((reason) => {
+        if (generation === this.#generation && reason === 'expired') {
+          this.#showNotice('The trace has expired', 'The Worker keeps a trace for a limited time. The player no longer hears what the Worker records: press Reset, then Run, for a fresh one.', [], 'info');
+        }
+      });
+    } else {
+      this.#showNotice(
+        'Only this page’s side is recorded',
+        `The Worker did not start a trace (${started.reason}), so the sign-in pages and the Worker’s own calls will not appear. The run still works.`,
+        [],
+        'info',
+      );
+    }
+    this.#runStartedAt = Date.now();
+    const run = createFlowRun(this.#config(), {
+      fetch: (input, init) => fetch(input, init),
+      now: () => Date.now(),
+      traceId: this.#trace?.traceId ?? '',
+      authorize: (url, signal) => this.#signIn.authorize(url, signal, { onBlocked: (blockedUrl, blockedSignal) => this.#onPopupBlocked(blockedUrl, blockedSignal) }),
+    });
+    this.#run = run;
+    this.#stopListening.push(run.on((event) => generation === this.#generation && this.#onEvent(event)));
+    return run;
+  }
+
+  #reset(): void {
+    this.#generation++;
+    this.#stopListening.splice(0).forEach((stop) => stop());
+    this.#run?.cancel();
+    this.#trace?.close();
+    this.#signIn.close();
+    this.#run = null;
+    this.#trace = null;
+    this.#phase = 'idle';
+    this.#events = [];
+    this.#exchanges.clear();
+    this.#checks.clear();
+    this.#failure = null;
+    this.#currentAction = null;
+    this.#inFlight = 0;
+    this.#authorized = false;
+    this.#runStartedAt = null;
+    this.#selection = null;
+    this.#follow = true;
+    this.#onDemand = null;
+    this.#partsSeen = new Set(['main']);
+    this.#lockOptions(false);
+    this.#hideNotice();
+    this.#announcer.clear();
+    this.#tools.reset();
+    if (this.#part !== 'main') this.#showPart('main');
+    this.#update({ announce: false });
+  }
+
+  #onDemandClick(action: OnDemandAction): void {
+    const run = this.#run;
+    if (!run || this.#phase !== 'success' || this.#onDemand) return;
+    if (action === 'step-up') this.#signIn.open();
+    this.#onDemand = action;
+    this.#failure = null;
+    this.#hideNotice();
+    this.#partsSeen.add(action === 'revoke' ? 'refresh' : action);
+    this.#showPart(action);
+    void run.perform(action).then((outcome) => {
+      if (this.#run !== run) return;
+      this.#onDemand = null;
+      this.#signIn.close();
+      this.#announcer.say(`${ON_DEMAND_LABELS[action]}: ${outcome === 'success' ? 'done' : 'failed'}`);
+      this.#update();
+    });
+  }
+
+  // ── events ─────────────────────────────────────────────────────────────────────────────────
+
+  #onEvent(event: FlowEvent): void {
+    this.#events.push(event);
+    switch (event.type) {
+      case 'action':
+        this.#inFlight += event.phase === 'start' ? 1 : -1;
+        if (event.phase === 'start') this.#currentAction = event.action;
+        if (event.action === 'authorize' && event.phase === 'end') this.#authorized = true;
+        break;
+      case 'exchange':
+        this.#exchanges.set(event.exchange.id, event.exchange);
+        break;
+      case 'check':
+        this.#checks.set(event.check.id, event.check);
+        break;
+      case 'failure': {
+        const action = this.#currentAction;
+        this.#failure = { failure: event.failure, action, part: action && isOnDemand(action) ? (action === 'revoke' ? 'refresh' : action) : this.#onDemand ?? 'main' };
+        this.#follow = true;
+        break;
+      }
+      case 'finished':
+        this.#phase = event.outcome;
+        this.#signIn.close();
+        this.#lockOptions(false);
+        break;
+    }
+    this.#update();
+    if (event.type === 'failure') this.#showFailure(event.failure);
+  }
+
+  #onExchange(exchange: CapturedExchange): void {
+    this.#exchanges.set(exchange.id, exchange);
+    this.#update();
+  }
+
+  #onPopupBlocked(url: URL, signal: AbortSignal): Promise<void> {
+    return new Promise((_resolve, reject) => {
+      const link = h('a', { class: 'button primary', href: url.href, target: '_blank' }, 'Open the sign-in page in a new tab');
+      const giveUp = h('button', { type: 'button', class: 'button', onclick: () => reject(new PopupBlockedError(url)) }, 'Give up');
+      this.#showNotice(
+        'Your browser blocked the sign-in window',
+        'The authorization request is ready, but the browser stopped the window it goes to. Browsers allow a pop-up only during a click, so a client opens the window in the click and fills it in later, as this player does; a blocker can still say no. Open the sign-in page yourself: the lab hears back from it either way.',
+        [link, giveUp],
+        'info',
+      );
+      signal.addEventListener('abort', () => this.#hideNotice(), { once: true });
+    });
+  }
+
+  // ── derived state → DOM ────────────────────────────────────────────────────────────────────
+
+  /** Which diagram an exchange is drawn on: its part of the run (tool calls from the editor: the main flow). */
+  #diagramOf(exchange: CapturedExchange): string {
+    const part = exchange.id.startsWith('tool-') ? 'main' : partOf(this.#events, exchange);
+    return diagramIdFor(this.#transport, part);
+  }
+
+  #update(options: { announce?: boolean } = {}): void {
+    const view = this.#view();
+    const diagram = view.diagram;
+    const mine = new Map([...this.#exchanges].filter(([, exchange]) => this.#views.size === 1 || this.#diagramOf(exchange) === diagram.id));
+    const shownPart = this.#part;
+    const failure = this.#failure && this.#failure.part === shownPart ? this.#failure : null;
+    const running = this.#inFlight > 0 && (this.#onDemand ? this.#onDemand === shownPart || (this.#onDemand === 'revoke' && shownPart === 'refresh') : shownPart === 'main');
+    const outcome = running ? 'running' : failure ? 'failed' : shownPart === 'main' ? (this.#phase === 'starting' || this.#phase === 'idle' ? null : this.#phase) : 'paused';
+    const before = this.#board?.states ?? new Map<string, StepState>();
+    const board = buildBoard({
+      diagram,
+      assignment: assign(diagram, [...mine.values()], { running }),
+      exchanges: mine,
+      outcome,
+      failure: failure?.failure ?? null,
+      failedAction: failure?.action ?? null,
+    });
+    const sameDiagram = this.#board !== null && [...before.keys()].every((id) => board.states.has(id)) && before.size === board.states.size;
+    this.#board = board;
+    const changed = sameDiagram ? changedSteps(diagram.steps, before, board.states) : [];
+    if (options.announce !== false) {
+      for (const step of changed) this.#announcer.say(stepAnnouncement(step, board.states.get(step.id)!, diagram.steps.length));
+    }
+    if (this.#follow) {
+      const lit = [...changed].reverse().find((step) => ['done', 'error', 'active'].includes(board.states.get(step.id)!));
+      if (board.failedStepId) this.#selection = { kind: 'step', id: board.failedStepId };
+      else if (lit) this.#selection = { kind: 'step', id: lit.id };
+    }
+    this.#paint();
+    this.#renderInspector();
+    this.#renderChecks();
+    this.#renderUnexpected();
+    this.#renderControls();
+  }
+
+  /** States onto the SVG and the list; cheap enough for every event. */
+  #paint(): void {
+    const view = this.#view();
+    const states = this.#board?.states;
+    const selected = this.#selection?.kind === 'step' ? this.#selection.id : null;
+    for (const step of view.diagram.steps) {
+      const state = states?.get(step.id) ?? 'pending';
+      setMessageState(view.drawn?.messages.get(step.id), state, step.id === selected);
+      const button = view.buttons.get(step.id);
+      if (!button) continue;
+      if (button.dataset.state !== state) {
+        button.dataset.state = state;
+        button.querySelector('[data-state-text]')!.textContent = stateWord(state).toLowerCase();
+      }
+      if (step.id === selected) button.setAttribute('aria-current', 'true');
+      else button.removeAttribute('aria-current');
+    }
+  }
+
+  #select(selection: Selection, fromList: boolean): void {
+    this.#selection = selection;
+    this.#follow = false;
+    this.#paint();
+    this.#renderInspector();
+    const inspector = this.#el('[data-fp-inspector]');
+    // From the list (keyboard, screen reader, phone): go where the content is. A click on the picture keeps its place.
+    if (fromList) inspector.querySelector<HTMLElement>('.fp-panel-title')!.focus({ preventScroll: true });
+    if (getComputedStyle(inspector).position !== 'sticky') inspector.scrollIntoView({ block: 'nearest', behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' });
+  }
+
+  #renderInspector(): void {
+    const panel = this.#el('[data-fp-inspector]');
+    const selection = this.#selection;
+    const heading = panel.querySelector<HTMLElement>('.fp-panel-title')!;
+    if (!selection || !this.#board) {
+      heading.textContent = 'Inspector';
+      panel.replaceChildren(
+        heading,
+        h('p', { class: 'fp-empty' }, 'Select a message on the diagram, or a step in the list, to see the real request and response behind it, and what each part is for.'),
+      );
+      return;
+    }
+    const diagram = this.#view().diagram;
+    const actors = new Map(diagram.actors.map((actor) => [actor.id as string, actor.label]));
+    const common = {
+      stepCount: diagram.steps.length,
+      actorLabel: (id: string) => actors.get(id) ?? id,
+      reveal: this.#reveal,
+      onToggleReveal: () => {
+        this.#reveal = !this.#reveal;
+        this.#renderInspector();
+        panel.querySelector<HTMLElement>('.fp-reveal button')?.focus();
+      },
+      runStartedAt: this.#runStartedAt,
+    };
+    const failure = this.#failure && this.#failure.part === this.#part ? this.#failure.failure : null;
+    if (selection.kind === 'exchange') {
+      const exchange = this.#exchanges.get(selection.id);
+      renderInspector(panel, { ...common, step: null, state: null, exchanges: exchange ? [exchange] : [], failure: failure?.exchangeId === selection.id ? failure : undefined });
+      return;
+    }
+    const step = diagram.steps.find((candidate) => candidate.id === selection.id);
+    if (!step) return;
+    renderInspector(panel, {
+      ...common,
+      step,
+      state: this.#board.states.get(step.id) ?? 'pending',
+      exchanges: this.#board.exchangesOf.get(step.id) ?? [],
+      failure: failure && this.#board.failedStepId === step.id ? failure : undefined,
+    });
+  }
+
+  #renderChecks(): void {
+    const section = this.#el('[data-fp-checks]');
+    section.hidden = this.#checks.size === 0;
+    this.#el('[data-fp-check-list]').replaceChildren(
+      ...[...this.#checks.values()].map((check) =>
+        h(
+          'li',
+          { 'data-ok': String(check.ok), 'data-check': check.id },
+          h('span', { class: 'fp-check-mark', 'aria-hidden': 'true' }, check.ok ? '✓' : '✗'),
+          h('span', {}, h('span', { class: 'visually-hidden' }, check.ok ? 'Passed: ' : 'Failed: '), check.message, ' ', h('a', { href: check.spec.href }, check.spec.label)),
+        ),
+      ),
+    );
+  }
+
+  #renderUnexpected(): void {
+    const unexpected = this.#board?.unexpected ?? [];
+    this.#el('[data-fp-unexpected]').hidden = unexpected.length === 0;
+    this.#el('[data-fp-unexpected-list]').replaceChildren(
+      ...unexpected.map((exchange) =>
+        h(
+          'li',
+          {},
+          h(
+            'button',
+            { type: 'button', class: 'fp-link-button', 'data-exchange': exchange.id, onclick: () => this.#select({ kind: 'exchange', id: exchange.id }, true) },
+            `${exchange.method} ${new URL(exchange.url).pathname} → ${exchange.status ?? 'no response'}`,
+          ),
+          h('span', { class: 'fp-hint' }, ` ${exchange.id.startsWith('tool-') ? 'your tool call' : exchange.source === 'page' ? 'this page' : 'the Worker'}, ${exchange.channel} channel`),
+        ),
+      ),
+    );
+  }
+
+  #renderControls(): void {
+    const phase = this.#phase;
+    const busy = phase === 'starting' || phase === 'running' || this.#onDemand !== null;
+    const over = phase === 'success' || phase === 'failed' || phase === 'cancelled';
+    const set = (action: string, disabled: boolean, label?: string) => {
+      const button = this.#el<HTMLButtonElement>(`[data-fp-action="${action}"]`);
+      button.disabled = disabled;
+      if (label && button.lastChild!.textContent!.trim() !== label) button.lastChild!.textContent = ` ${label}`;
+    };
+    set('run', busy, over ? 'Run again' : phase === 'paused' ? 'Continue' : 'Run');
+    set('step', busy || over);
+    set('pause', phase !== 'running' || this.#onDemand !== null);
+    set('reset', phase === 'idle');
+    this.#root.dataset.phase = phase;
+
+    const parts = this.#el('[data-fp-parts]');
+    parts.hidden = this.#partsSeen.size < 2;
+    for (const button of parts.querySelectorAll<HTMLButtonElement>('[data-fp-part]')) button.hidden = !this.#partsSeen.has(button.dataset.fpPart as Part);
+
+    const after = this.#el('[data-fp-after]');
+    after.hidden = phase !== 'success';
+    for (const button of after.querySelectorAll<HTMLButtonElement>('[data-fp-extra]')) button.disabled = this.#onDemand !== null;
+    this.#tools.setEnabled(phase === 'success' && this.#onDemand === null);
+    this.#setStatus(this.#statusText());
+  }
+
+  #statusText(): string {
+    const steps = this.#view().diagram.steps;
+    const states = this.#board?.states;
+    const required = steps.filter((step) => !step.optional);
+    const done = required.filter((step) => states?.get(step.id) === 'done').length;
+    if (this.#onDemand === 'step-up') return 'Stepping up: the server wants mcp:write for save_note. Approve it in the sign-in window.';
+    if (this.#onDemand) return `${ON_DEMAND_LABELS[this.#onDemand]}…`;
+    switch (this.#phase) {
+      case 'idle':
+        return 'Press Run to play the whole flow, or Step to go one request at a time. Sign-in opens in a small window.';
+      case 'starting':
+        return 'Starting a trace: the Worker will record what this page cannot see…';
+      case 'running': {
+        if (this.#currentAction === 'authorize') return 'Waiting for you in the sign-in window: sign in, then Allow or Deny.';
+        const active = steps.find((step) => states?.get(step.id) === 'active');
+        return active ? `Running step ${active.index + 1}: ${active.label}` : 'Running…';
+      }
+      case 'paused':
+        return `Paused: ${done} of ${required.length} steps done. Next: ${this.#run?.nextAction ?? 'nothing'}. Press Step or Continue.`;
+      case 'success':
+        return `Done: every step happened, each with the real request behind it. Select any message to inspect it.`;
+      case 'failed':
+        return `Stopped by a failure after ${done} of ${required.length} steps. The failed message is marked; the inspector explains it.`;
+      case 'cancelled':
+        return 'Cancelled.';
+    }
+  }
+
+  #setStatus(text: string): void {
+    const status = this.#el('[data-fp-status]');
+    if (status.textContent !== text) status.textContent = text;
+  }
+
+  // ── notices ────────────────────────────────────────────────────────────────────────────────
+
+  #showFailure(failure: FlowFailure): void {
+    const stepId = this.#board?.failedStepId;
+    const step = stepId ? this.#view().diagram.steps.find((candidate) => candidate.id === stepId) : undefined;
+    const inspect = step
+      ? h('button', { type: 'button', class: 'button', onclick: () => this.#select({ kind: 'step', id: step.id }, true) }, `Inspect step ${step.index + 1}: ${step.label}`)
+      : null;
+    const notice = this.#el('[data-fp-notice]');
+    notice.dataset.tone = 'error';
+    notice.hidden = false;
+    notice.replaceChildren(renderFailure(failure), ...(inspect ? [h('div', { class: 'fp-notice-actions' }, inspect)] : []));
+  }
+
+  #showNotice(title: string, text: string, actions: HTMLElement[] = [], tone: 'error' | 'info' = 'error'): void {
+    const notice = this.#el('[data-fp-notice]');
+    notice.dataset.tone = tone;
+    notice.hidden = false;
+    notice.replaceChildren(h('p', { class: 'fp-notice-title' }, title), h('p', {}, text), ...(actions.length ? [h('div', { class: 'fp-notice-actions' }, actions)] : []));
+  }
+
+  #hideNotice(): void {
+    const notice = this.#el('[data-fp-notice]');
+    notice.hidden = true;
+    notice.replaceChildren();
+  }
+
+  // ── keyboard ───────────────────────────────────────────────────────────────────────────────
+
+  /** Up and Down (and Home, End) move between steps, as in any list of options. */
+  #onListKey(event: KeyboardEvent, view: View): void {
+    const buttons = [...view.buttons.values()];
+    const at = buttons.indexOf(document.activeElement as HTMLButtonElement);
+    if (at < 0) return;
+    const target = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: buttons.length - 1 }[event.key];
+    if (target === undefined) return;
+    event.preventDefault();
+    buttons[Math.max(0, Math.min(buttons.length - 1, target))].focus();
+  }
+}

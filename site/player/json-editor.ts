@@ -1,0 +1,59 @@
+/**
+ * Monaco, trimmed to what a JSON-RPC request needs: the core editor, the JSON language and a few
+ * editing contributions, with the editor and JSON workers only (the full package, with the
+ * TypeScript worker, weighs about 2.5 MB gzipped). Imported dynamically by tool-console.ts the
+ * first time the learner opens the editor.
+ */
+import * as monaco from 'monaco-editor/editor/editor.api';
+import 'monaco-editor/language/json/monaco.contribution';
+import 'monaco-editor/editor/contrib/bracketMatching/browser/bracketMatching';
+import 'monaco-editor/editor/contrib/clipboard/browser/clipboard';
+import 'monaco-editor/editor/contrib/folding/browser/folding';
+import 'monaco-editor/editor/contrib/format/browser/formatActions';
+import 'monaco-editor/editor/contrib/hover/browser/hoverContribution';
+import 'monaco-editor/editor/contrib/suggest/browser/suggestController';
+import 'monaco-editor/editor/contrib/wordHighlighter/browser/wordHighlighter';
+import 'monaco-editor/editor/contrib/linesOperations/browser/linesOperations';
+import 'monaco-editor/editor/contrib/toggleTabFocusMode/browser/toggleTabFocusMode';
+import 'monaco-editor/editor/browser/coreCommands';
+// The icon font's stylesheet is not in the package's export map: imported by path.
+import '../../node_modules/monaco-editor/esm/vs/base/browser/ui/codicons/codicon/codicon.css';
+import EditorWorker from 'monaco-editor/editor/editor.worker?worker';
+import JsonWorker from 'monaco-editor/language/json/json.worker?worker';
+
+self.MonacoEnvironment = {
+  getWorker: (_workerId: string, label: string) => (label === 'json' ? new JsonWorker() : new EditorWorker()),
+};
+
+export interface JsonEditor {
+  getValue(): string;
+  setValue(text: string): void;
+  setTheme(dark: boolean): void;
+  dispose(): void;
+}
+
+export function createJsonEditor(container: HTMLElement, text: string, options: { dark: boolean; ariaLabel: string }): JsonEditor {
+  const editor = monaco.editor.create(container, {
+    value: text,
+    language: 'json',
+    theme: options.dark ? 'vs-dark' : 'vs',
+    ariaLabel: options.ariaLabel,
+    automaticLayout: true,
+    minimap: { enabled: false },
+    scrollBeyondLastLine: false,
+    fontSize: 13,
+    fontFamily: getComputedStyle(document.body).getPropertyValue('--font-mono') || 'monospace',
+    lineNumbersMinChars: 3,
+    tabSize: 2,
+    renderLineHighlight: 'none',
+    // Tab moves focus out of the editor (as everywhere else on the page) until Ctrl+M toggles it.
+    tabFocusMode: true,
+    accessibilitySupport: 'auto',
+  });
+  return {
+    getValue: () => editor.getValue(),
+    setValue: (value) => editor.setValue(value),
+    setTheme: (dark) => monaco.editor.setTheme(dark ? 'vs-dark' : 'vs'),
+    dispose: () => editor.dispose(),
+  };
+}
