@@ -59,6 +59,13 @@ footer { margin-top:1.25rem; padding-top:1rem; border-top:1px solid var(--line);
 footer button { padding:0; border:0; background:none; color:var(--accent); font-weight:600; text-decoration: underline; text-underline-offset:.2em; }
 a { color: var(--accent); }
 .page-note { width: min(31rem, 100%); margin: 1rem auto 0; color: var(--muted); font-size:.8rem; text-align:center; }
+.simulated { width: min(31rem, 100%); margin: 0 auto 1rem; padding:.6rem .9rem; border:2px dashed var(--warn-line); border-radius:10px; background:var(--warn-bg); color:var(--warn-fg); font-size:.875rem; }
+.brand.provider { color: var(--warn-fg); }
+.choices label { margin:.35rem 0; }
+input[type=radio] { width:1.05rem; height:1.05rem; margin:.2rem 0 0; flex:none; accent-color: var(--accent); }
+select { font:inherit; padding:.45rem .6rem; border:1px solid var(--line-strong); border-radius:8px; background:var(--card); color:var(--heading); max-width:100%; }
+details { margin: 1rem 0; } summary { cursor:pointer; color: var(--muted); font-weight:600; font-size:.9rem; }
+pre { overflow-x:auto; padding:.75rem; border-radius:8px; background:var(--code); font-size:.8rem; }
 @media (max-width: 480px) { dl { grid-template-columns: 1fr; gap: 0; } dt { margin-top: .5rem; font-size: .85rem; } dt:first-child { margin-top: 0; } }
 `;
 
@@ -75,36 +82,52 @@ const SECURITY_HEADERS: Record<string, string> = {
   'Cache-Control': 'no-store',
 };
 
-export function page(title: string, body: RawHtml, init: { status?: number; headers?: Headers } = {}): Response {
+/**
+ * Whose page this is. The lab's own pages carry its mark; a simulated provider's pages say, before
+ * anything else, that they are a simulation inside the lab (so nobody mistakes them for the real
+ * provider, or types a real password into them).
+ */
+export interface PageChrome {
+  brand: string;
+  /** A warning banner above the card, for simulated providers. */
+  banner?: RawHtml;
+  note: string;
+}
+
+const LAB_CHROME: PageChrome = { brand: 'MCP Auth Lab', note: "Served by the lab's authorization server. A demo: there are no real accounts." };
+
+export function page(title: string, body: RawHtml, init: { status?: number; headers?: Headers; chrome?: PageChrome } = {}): Response {
   const headers = new Headers(init.headers);
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) headers.set(name, value);
+  const chrome = init.chrome ?? LAB_CHROME;
   const document = html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} · MCP Auth Lab</title>
+<title>${title} · ${chrome.brand}</title>
 <style>${raw(STYLE)}</style>
 </head>
 <body>
-<div class="brand">${raw(BRAND_MARK)}<span>MCP Auth Lab</span></div>
+<div class="brand${chrome.banner ? ' provider' : ''}">${chrome.banner ? '' : raw(BRAND_MARK)}<span>${chrome.brand}</span></div>
+${chrome.banner ? html`<p class="simulated" role="note">${chrome.banner}</p>` : ''}
 <main>
 ${body}
 </main>
-<p class="page-note">Served by the lab's authorization server. A demo: there are no real accounts.</p>
+<p class="page-note">${chrome.note}</p>
 </body>
 </html>`;
   return new Response(document.html, { status: init.status ?? 200, headers });
 }
 
-export function errorPage(status: number, title: string, message: string, hint?: string): Response {
+export function errorPage(status: number, title: string, message: string, hint?: string, chrome?: PageChrome): Response {
   return page(
     title,
-    html`<span class="badge">Authorization server</span>
+    html`<span class="badge">${chrome ? chrome.brand : 'Authorization server'}</span>
 <h1 class="error">${title}</h1>
 <p>${message}</p>
 ${hint ? html`<p class="muted">${hint}</p>` : ''}
 <footer><a href="/">Back to MCP Auth Lab</a></footer>`,
-    { status },
+    { status, chrome },
   );
 }
