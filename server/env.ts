@@ -19,4 +19,30 @@ export interface ServerEnv {
   LAB_SECRET?: string;
   /** Extra browser origins (comma-separated) allowed to call the MCP endpoints. */
   ALLOWED_ORIGINS?: string;
+
+  // Option 2, GitHub behind the Worker (server/options/github.ts). Both set: real GitHub, with
+  // this OAuth app. Neither: the built-in Simulated GitHub. One alone is a configuration error.
+  GITHUB_CLIENT_ID?: string;
+  GITHUB_CLIENT_SECRET?: string;
+
+  // Option 3, your own provider (server/options/oidc-proxy.ts and external.ts). OIDC_ISSUER set:
+  // that provider, exactly as its discovery document names itself. Unset: the built-in Simulated
+  // OIDC provider (server/simulated/oidc/).
+  OIDC_ISSUER?: string;
+  /** 3a (proxy): this Worker's client at the provider (a confidential web application). */
+  OIDC_CLIENT_ID?: string;
+  OIDC_CLIENT_SECRET?: string;
+  /** 3a: scopes asked of the provider, space-separated. Default `openid profile email`. */
+  OIDC_SCOPES?: string;
+  /**
+   * 3b (separate authorization server): the `aud` the provider puts in access tokens for
+   * /external/mcp, when it cannot be that URL itself (e.g. a Cloudflare Access application's AUD
+   * tag). Default: the resource URL, `<origin>/external/mcp`.
+   */
+  OIDC_AUDIENCE?: string;
+  /**
+   * 3b: `true` to accept access tokens whose header says `typ: JWT` rather than `at+jwt` (RFC 9068),
+   * for providers that do not label them. The audience check still keeps ID tokens out.
+   */
+  OIDC_ALLOW_UNTYPED_ACCESS_TOKENS?: string;
 }

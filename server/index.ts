@@ -6,6 +6,9 @@ import { mcpResourceServersFor } from './mcp/endpoints';
 import { AUTHORIZE_PATH, authorizationServerFor, MCP_PATHS } from './oauth/authorization-server';
 import { handleAuthorize } from './oauth/authorize';
 import { fitsKvLookup, tokenRequestClientIds } from './oauth/kv-key-limits';
+import { OPTIONS } from './options/index';
+import { handleSimulatedGithub, SIMULATED_GITHUB_BASE } from './simulated/github';
+import { handleSimulatedOidc, isSimulatedOidcPath } from './simulated/oidc/provider';
 import { errorPage } from './ui/html';
 
 export { LegacySseSession } from './mcp/sse';
@@ -17,30 +20,49 @@ export type { ServerEnv } from './env';
  *   /.well-known/oauth-authorization-server        RFC 8414 metadata          (library)
  *   /oauth/token, /oauth/register                  token, revocation, DCR     (library)
  *   /authorize, /authorize/sign-in|sign-out        sign-in and consent        (oauth/authorize.ts)
- *   /.well-known/oauth-protected-resource/mcp|sse  RFC 9728 metadata          (library)
- *   /mcp                                           Streamable HTTP            (mcp/streamable.ts)
- *   /sse, /sse/message                             legacy HTTP+SSE            (mcp/sse.ts)
+ *   /authorize/github|oidc[/callback]              consent, then a provider   (options/upstream-sign-in.ts)
+ *   /.well-known/oauth-protected-resource/<path>   RFC 9728 metadata          (library)
+ *   /mcp                                           option 1, Streamable HTTP  (mcp/streamable.ts)
+ *   /sse, /sse/message                             option 1, legacy HTTP+SSE  (mcp/sse.ts)
+ *   /github/mcp                                    option 2, GitHub           (options/github.ts)
+ *   /oidc/mcp                                      option 3a, OIDC as proxy   (options/oidc-proxy.ts)
+ *   /external/mcp                                  option 3b, separate AS     (options/external.ts)
+ *   /simulated/github/…                            Simulated GitHub           (simulated/github.ts)
+ *   /simulated/oidc/…                              Simulated OIDC provider    (simulated/oidc/)
  *
  * `handleServerRequest` answers those and returns null for anything else, so a host (the lab's
  * site, or your own Worker) can serve the rest. The default export is the server on its own.
  */
 const OAUTH_BODY_LIMIT = 64 * 1024;
 
+/** Every MCP endpoint this Worker serves, each its own protected resource (and audience). */
+export const MCP_ENDPOINT_PATHS: readonly string[] = [MCP_PATHS.streamableHttp, MCP_PATHS.sse, ...OPTIONS.map((option) => option.mcpPath)];
+
 type Route =
-  | { kind: 'authorization-server' | 'authorize' }
-  | { kind: 'mcp-endpoint' | 'resource-metadata'; endpoint: keyof typeof MCP_PATHS };
+  | { kind: 'authorization-server' | 'authorize' | 'simulated-github' | 'simulated-oidc' }
+  | { kind: 'mcp-endpoint' | 'resource-metadata'; path: string };
 
 const PROTECTED_RESOURCE_METADATA = '/.well-known/oauth-protected-resource';
 
 function routeOf(pathname: string): Route | null {
   const under = (base: string) => pathname === base || pathname.startsWith(`${base}/`);
-  for (const [endpoint, path] of Object.entries(MCP_PATHS) as [keyof typeof MCP_PATHS, string][]) {
-    if (under(path)) return { kind: 'mcp-endpoint', endpoint };
-    if (pathname === PROTECTED_RESOURCE_METADATA + path) return { kind: 'resource-metadata', endpoint };
+  for (const path of MCP_ENDPOINT_PATHS) {
+    if (under(path)) return { kind: 'mcp-endpoint', path };
+    if (pathname === PROTECTED_RESOURCE_METADATA + path) return { kind: 'resource-metadata', path };
   }
   if (under(AUTHORIZE_PATH)) return { kind: 'authorize' };
   if (under('/oauth') || pathname === '/.well-known/oauth-authorization-server') return { kind: 'authorization-server' };
+  if (under(SIMULATED_GITHUB_BASE)) return { kind: 'simulated-github' };
+  if (isSimulatedOidcPath(pathname)) return { kind: 'simulated-oidc' };
   return null;
+}
+
+function resourceServerAt(env: ServerEnv, origin: string, path: string) {
+  if (path === MCP_PATHS.streamableHttp) return mcpResourceServersFor(origin).streamableHttp;
+  if (path === MCP_PATHS.sse) return mcpResourceServersFor(origin).sse;
+  const option = OPTIONS.find((candidate) => candidate.mcpPath === path);
+  if (!option) throw new Error(`no resource server for ${path}`);
+  return option.resourceServer(env, origin);
 }
 
 export async function handleServerRequest(request: Request, env: ServerEnv, ctx: ExecutionContext): Promise<Response | null> {
@@ -60,14 +82,19 @@ export async function handleServerRequest(request: Request, env: ServerEnv, ctx:
       }
       case 'resource-metadata':
         // Public discovery documents: any origin may read them.
-        return await mcpResourceServersFor(origin)[route.endpoint].fetch(request, env, ctx);
+        return await resourceServerAt(env, origin, route.path).fetch(request, env, ctx);
       case 'mcp-endpoint': {
         const rejection = originRejection(request, allowedBrowserOrigins(env, origin));
         if (rejection) return rejection;
         if (request.method === 'OPTIONS' && request.headers.has('origin')) return preflight(request);
-        const response = await mcpResourceServersFor(origin)[route.endpoint].fetch(request, env, ctx);
+        const response = await resourceServerAt(env, origin, route.path).fetch(request, env, ctx);
         return withCors(response, request, origin);
       }
+      // The simulated providers stand in for other origins; they are reached over HTTP like real ones.
+      case 'simulated-github':
+        return await handleSimulatedGithub(await bounded(request), env, origin);
+      case 'simulated-oidc':
+        return await handleSimulatedOidc(await bounded(request), env, origin);
     }
   } catch (error) {
     if (error instanceof BodyTooLargeError) {
@@ -93,7 +120,7 @@ export default {
   async fetch(request: Request, env: ServerEnv, ctx: ExecutionContext): Promise<Response> {
     return (
       (await handleServerRequest(request, env, ctx)) ??
-      new Response('MCP Auth Lab companion server. MCP endpoints: /mcp (Streamable HTTP), /sse (legacy HTTP+SSE).\n', {
+      new Response(`MCP Auth Lab companion server. MCP endpoints: ${MCP_ENDPOINT_PATHS.join(', ')}.\n`, {
         status: new URL(request.url).pathname === '/' ? 200 : 404,
         headers: { 'Content-Type': 'text/plain; charset=utf-8' },
       })

@@ -53,8 +53,8 @@ export interface JwtClaims {
 export interface DecodedJwt {
   header: JwtHeader;
   payload: JwtClaims;
-  signingInput: Uint8Array;
-  signature: Uint8Array;
+  signingInput: Uint8Array<ArrayBuffer>;
+  signature: Uint8Array<ArrayBuffer>;
 }
 
 /** The algorithms accepted, and how WebCrypto spells each. Never `none`, never HMAC. */

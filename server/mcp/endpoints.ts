@@ -1,4 +1,4 @@
-import { OAuthResourceServer, insufficientScope, type OAuthResourceAuth } from '@cloudflare/workers-oauth-provider';
+import { OAuthResourceServer, insufficientScope, type OAuthResourceAuth, type OAuthResourceServerOptions } from '@cloudflare/workers-oauth-provider';
 import type { ServerEnv } from '../env';
 import { BodyTooLargeError, MAX_BODY_BYTES, readBodyText, withBody } from '../http/body';
 import { INVALID_REQUEST, jsonRpcError, parseJsonRpc, type JsonRpcMessage } from '../http/json-rpc';
@@ -7,20 +7,23 @@ import { fitsKvLookup } from '../oauth/kv-key-limits';
 import type { GrantProps } from '../oauth/grant-props';
 import { BASELINE_SCOPES, missingScopes } from '../scopes';
 import { openSseSession, postToSseSession } from './sse-session';
-import { streamableHttpHandler } from './streamable';
-import { TOOLS_BY_NAME, type Caller } from './tools';
+import { streamableHttpHandlerFor } from './streamable';
+import { TOOLS, TOOLS_BY_NAME, type Caller, type ToolDefinition } from './tools';
 
 /**
- * The protected MCP endpoints of option 1. Each is an RFC 9728 protected resource with its own
- * audience: a token for /mcp is refused at /sse and the other way round. The library answers
- * unauthenticated requests (401 + WWW-Authenticate with resource_metadata and scope) and serves
+ * The protected MCP endpoints. Each is an RFC 9728 protected resource with its own audience: a
+ * token for one is refused at every other. The library answers unauthenticated requests (401 +
+ * WWW-Authenticate with resource_metadata and scope) and serves
  * /.well-known/oauth-protected-resource/<path>; what reaches the handlers here has a valid token.
+ * Option 1's two endpoints are built here; each other option builds its own with
+ * `streamableMcpEndpoint` (server/options/).
  */
 
 /** Body checks shared by both transports: 413, JSON-RPC parse errors, then scope step-up. */
 export async function readMcpMessages(
   request: Request,
   auth: OAuthResourceAuth,
+  tools: ReadonlyMap<string, ToolDefinition> = TOOLS_BY_NAME,
 ): Promise<{ body: string; messages: JsonRpcMessage[] } | Response> {
   let body: string;
   try {
@@ -35,7 +38,7 @@ export async function readMcpMessages(
   if (messages instanceof Response) return messages;
   for (const message of messages) {
     if (message.method !== 'tools/call') continue;
-    const tool = TOOLS_BY_NAME.get(String(message.params?.name));
+    const tool = tools.get(String(message.params?.name));
     if (!tool) continue; // an unknown tool is the MCP server's to answer (a JSON-RPC error)
     const missing = missingScopes(auth.scope, tool.requiredScopes);
     if (missing.length > 0) {
@@ -66,42 +69,80 @@ export function callerOf(auth: OAuthResourceAuth, props: GrantProps): Caller {
   };
 }
 
-type McpResourceServers = Record<keyof typeof MCP_PATHS, OAuthResourceServer<ServerEnv, GrantProps>>;
+type McpHandler = (request: Request, env: ServerEnv, ctx: ExecutionContext & { props: GrantProps; auth: OAuthResourceAuth }) => Promise<Response>;
+type TokenValidator = OAuthResourceServerOptions<ServerEnv, GrantProps>['validateToken'];
+
+function protectedResource(origin: string, path: string, resourceName: string, authorizationServers: string[], validateToken: TokenValidator, fetch: McpHandler) {
+  return new OAuthResourceServer<ServerEnv, GrantProps>({
+    resourceMetadata: {
+      resource: origin + path,
+      authorization_servers: authorizationServers,
+      bearer_methods_supported: ['header'],
+      resource_name: resourceName,
+    },
+    requiredScopes: BASELINE_SCOPES,
+    validateToken,
+    handler: { fetch },
+  });
+}
+
+/**
+ * Tokens this Worker's authorization server issued for `resource`, through the given option's
+ * sign-in: a grant made another way is refused even when its audience matches (defence in depth
+ * beside the /authorize checks). A token too long to be ours is invalid (401), not a KV failure.
+ */
+export function tokensIssuedHere(origin: string, signedInWith: GrantProps['signedInWith']): TokenValidator {
+  const authorizationServer = authorizationServerFor(origin);
+  return (env) => async (resource, token) => {
+    if (!fitsKvLookup(token)) return null;
+    const validated = await authorizationServer.validateToken<GrantProps>(resource, token, env);
+    return validated?.props.signedInWith === signedInWith ? validated : null;
+  };
+}
+
+export interface StreamableEndpoint {
+  origin: string;
+  path: string;
+  resourceName: string;
+  /** The issuers whose tokens this endpoint accepts, published in its protected resource metadata. */
+  authorizationServers: string[];
+  validateToken: TokenValidator;
+  /** Every tool this endpoint serves (the shared ones and any of its own). */
+  tools: ToolDefinition[];
+}
+
+/** An MCP endpoint over Streamable HTTP, protected: scope checks, then createMcpHandler. */
+export function streamableMcpEndpoint(endpoint: StreamableEndpoint): OAuthResourceServer<ServerEnv, GrantProps> {
+  const byName = new Map(endpoint.tools.map((tool) => [tool.name, tool]));
+  const handler = streamableHttpHandlerFor(endpoint.path, endpoint.tools);
+  return protectedResource(endpoint.origin, endpoint.path, endpoint.resourceName, endpoint.authorizationServers, endpoint.validateToken, async (request, env, ctx) => {
+    const baseline = baselineChallenge(ctx.auth);
+    if (baseline) return baseline;
+    if (request.method !== 'POST') return handler(request, env, ctx);
+    const checked = await readMcpMessages(request, ctx.auth, byName);
+    if (checked instanceof Response) return checked;
+    return handler(withBody(request, checked.body), env, ctx);
+  });
+}
+
+type McpResourceServers = Record<'streamableHttp' | 'sse', OAuthResourceServer<ServerEnv, GrantProps>>;
 const resourceServers = new Map<string, McpResourceServers>();
 
+/** Option 1's endpoints: /mcp (Streamable HTTP) and /sse (legacy), tokens from the lab's own sign-in. */
 export function mcpResourceServersFor(origin: string): McpResourceServers {
   const cached = resourceServers.get(origin);
   if (cached) return cached;
-  const authorizationServer = authorizationServerFor(origin);
-  function protect(
-    path: string,
-    resourceName: string,
-    fetch: (request: Request, env: ServerEnv, ctx: ExecutionContext & { props: GrantProps; auth: OAuthResourceAuth }) => Promise<Response>,
-  ) {
-    return new OAuthResourceServer<ServerEnv, GrantProps>({
-      resourceMetadata: {
-        resource: origin + path,
-        authorization_servers: [origin],
-        bearer_methods_supported: ['header'],
-        resource_name: resourceName,
-      },
-      requiredScopes: BASELINE_SCOPES,
-      // A token too long to be ours is invalid (401), not a KV failure (oauth/kv-key-limits.ts).
-      validateToken: (env) => async (resource, token) =>
-        fitsKvLookup(token) ? authorizationServer.validateToken<GrantProps>(resource, token, env) : null,
-      handler: { fetch },
-    });
-  }
+  const validateToken = tokensIssuedHere(origin, 'worker');
   const servers: McpResourceServers = {
-    streamableHttp: protect(MCP_PATHS.streamableHttp, 'MCP Auth Lab — Streamable HTTP', async (request, env, ctx) => {
-      const baseline = baselineChallenge(ctx.auth);
-      if (baseline) return baseline;
-      if (request.method !== 'POST') return streamableHttpHandler(request, env, ctx);
-      const checked = await readMcpMessages(request, ctx.auth);
-      if (checked instanceof Response) return checked;
-      return streamableHttpHandler(withBody(request, checked.body), env, ctx);
+    streamableHttp: streamableMcpEndpoint({
+      origin,
+      path: MCP_PATHS.streamableHttp,
+      resourceName: 'MCP Auth Lab — Streamable HTTP',
+      authorizationServers: [origin],
+      validateToken,
+      tools: TOOLS,
     }),
-    sse: protect(MCP_PATHS.sse, 'MCP Auth Lab — legacy HTTP+SSE', async (request, env, ctx) => {
+    sse: protectedResource(origin, MCP_PATHS.sse, 'MCP Auth Lab — legacy HTTP+SSE', [origin], validateToken, async (request, env, ctx) => {
       const baseline = baselineChallenge(ctx.auth);
       if (baseline) return baseline;
       const caller = callerOf(ctx.auth, ctx.props);

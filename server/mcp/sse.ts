@@ -34,6 +34,7 @@ export class LegacySseSession extends McpAgent<ServerEnv & Cloudflare.Env, unkno
           const progressToken = extra._meta?.progressToken;
           return tool.run(args as never, {
             caller,
+            props: this.props as GrantProps,
             transport: 'sse',
             kv: this.env.OAUTH_KV,
             signal: extra.signal,

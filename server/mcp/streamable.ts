@@ -5,13 +5,13 @@ import { z } from 'zod';
 import type { ServerEnv } from '../env';
 import type { GrantProps } from '../oauth/grant-props';
 import { SERVER_INFO } from './server-info';
-import { TOOLS, type Caller } from './tools';
+import type { Caller, ToolDefinition } from './tools';
 
 /**
- * Streamable HTTP at /mcp, on the recommended API: `createMcpHandler` with an SDK v2 `McpServer`
- * built per request. It is stateless (there is no session id to steal) and answers 2026-07-28
+ * Streamable HTTP, at /mcp and at each option's endpoint, on the recommended API: `createMcpHandler`
+ * with an SDK v2 `McpServer` built per request. It is stateless (there is no session id to steal) and answers 2026-07-28
  * clients and, through its stateless compatibility lane, 2025 ones. Origin, body size, JSON and
- * scopes are checked before it runs (http/mcp-request.ts), so its own Origin check is told so.
+ * scopes are checked before it runs (mcp/endpoints.ts), so its own Origin check is told so.
  */
 function callerFrom(authInfo: AuthInfo | undefined): Caller {
   // OAuthResourceServer put the verified token in ctx.auth; createMcpHandler maps it to authInfo.
@@ -27,32 +27,47 @@ function callerFrom(authInfo: AuthInfo | undefined): Caller {
   };
 }
 
-export const streamableHttpHandler = createMcpHandler(
-  () => {
-    const server = new McpServer(SERVER_INFO, { capabilities: { tools: {} } });
-    for (const tool of TOOLS) {
-      server.registerTool(
-        tool.name,
-        { title: tool.title, description: tool.description, inputSchema: z.object(tool.input) },
-        async (args: Record<string, unknown>, ctx) => {
-          const progressToken = ctx.mcpReq._meta?.progressToken;
-          return tool.run(args as never, {
-            caller: callerFrom(ctx.http?.authInfo),
-            transport: 'streamable-http',
-            kv: (env as ServerEnv).OAUTH_KV,
-            signal: ctx.mcpReq.signal,
-            async progress(progress, total, message) {
-              if (progressToken === undefined) return;
-              await ctx.mcpReq.notify({
-                method: 'notifications/progress',
-                params: { progressToken, progress, total, message },
-              });
-            },
-          });
-        },
-      );
-    }
-    return server;
-  },
-  { route: '/mcp', allowedOriginHostnames: '*', corsOptions: false },
-);
+function handlerFor(route: string, tools: ToolDefinition[]) {
+  return createMcpHandler(
+    () => {
+      const server = new McpServer(SERVER_INFO, { capabilities: { tools: {} } });
+      for (const tool of tools) {
+        server.registerTool(
+          tool.name,
+          { title: tool.title, description: tool.description, inputSchema: z.object(tool.input) },
+          async (args: Record<string, unknown>, ctx) => {
+            const progressToken = ctx.mcpReq._meta?.progressToken;
+            return tool.run(args as never, {
+              caller: callerFrom(ctx.http?.authInfo),
+              props: ctx.http?.authInfo?.extra?.props as GrantProps,
+              transport: 'streamable-http',
+              kv: (env as ServerEnv).OAUTH_KV,
+              signal: ctx.mcpReq.signal,
+              async progress(progress, total, message) {
+                if (progressToken === undefined) return;
+                await ctx.mcpReq.notify({
+                  method: 'notifications/progress',
+                  params: { progressToken, progress, total, message },
+                });
+              },
+            });
+          },
+        );
+      }
+      return server;
+    },
+    { route, allowedOriginHostnames: '*', corsOptions: false },
+  );
+}
+
+const handlers = new Map<string, ReturnType<typeof handlerFor>>();
+
+/** The Streamable HTTP handler for one MCP endpoint and its tools (built once per endpoint). */
+export function streamableHttpHandlerFor(route: string, tools: ToolDefinition[]): ReturnType<typeof handlerFor> {
+  let handler = handlers.get(route);
+  if (!handler) {
+    handler = handlerFor(route, tools);
+    handlers.set(route, handler);
+  }
+  return handler;
+}

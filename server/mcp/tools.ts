@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { GrantProps } from '../oauth/grant-props';
 import { SCOPES } from '../scopes';
 
 /**
@@ -21,6 +22,8 @@ export interface Caller {
 
 export interface ToolContext {
   caller: Caller;
+  /** The grant's props (or, for option 3b, what the provider's token says): option-specific tools read their upstream data here. */
+  props: GrantProps;
   transport: 'streamable-http' | 'sse';
   /** Report progress; does nothing when the client sent no progress token. */
   progress(progress: number, total: number, message: string): Promise<void>;
@@ -45,9 +48,9 @@ export interface ToolDefinition<Shape extends z.ZodRawShape = z.ZodRawShape> {
   run(args: z.infer<z.ZodObject<Shape>>, context: ToolContext): Promise<ToolResult>;
 }
 
-const define = <Shape extends z.ZodRawShape>(tool: ToolDefinition<Shape>) => tool as unknown as ToolDefinition;
+export const define = <Shape extends z.ZodRawShape>(tool: ToolDefinition<Shape>) => tool as unknown as ToolDefinition;
 
-const text = (value: string, structured?: Record<string, unknown>): ToolResult => ({
+export const text = (value: string, structured?: Record<string, unknown>): ToolResult => ({
   content: [{ type: 'text', text: value }],
   ...(structured && { structuredContent: structured }),
 });
@@ -80,9 +83,10 @@ export const TOOLS: ToolDefinition[] = [
       'Shows what the access token tells this server about you: user, client, granted scopes, expiry and audience.',
     input: {},
     requiredScopes: [SCOPES.read],
-    async run(_args, { caller, transport }) {
+    async run(_args, { caller, transport, props }) {
       const about = {
         user: { id: caller.userId, name: caller.userName },
+        signed_in_with: props.signedInWith,
         client_id: caller.clientId,
         scopes: caller.scopes,
         expires_at: caller.expiresAt ? new Date(caller.expiresAt * 1000).toISOString() : null,

@@ -3,17 +3,21 @@ import type { ServerEnv } from '../env';
 import { SUPPORTED_SCOPES } from '../scopes';
 
 /**
- * Option 1: this Worker is the MCP authorization server. The library serves RFC 8414 metadata,
- * the token endpoint (PKCE S256 only, rotating refresh tokens, RFC 8707 audiences, RFC 7009
- * revocation), dynamic client registration (RFC 7591) and Client ID Metadata Documents. The
- * interactive part, /authorize (sign-in and consent), is ours: oauth/authorize.ts.
+ * This Worker as the MCP authorization server (options 1, 2 and 3a). The library serves RFC 8414
+ * metadata, the token endpoint (PKCE S256 only, rotating refresh tokens, RFC 8707 audiences,
+ * RFC 7009 revocation), dynamic client registration (RFC 7591) and Client ID Metadata Documents.
+ * The interactive part, /authorize (sign-in and consent), is ours: oauth/authorize.ts.
  */
 export const AUTHORIZE_PATH = '/authorize';
 export const TOKEN_PATH = '/oauth/token';
 export const REGISTER_PATH = '/oauth/register';
 
-/** The MCP endpoints whose tokens this authorization server issues; each is its own audience. */
-export const MCP_PATHS = { streamableHttp: '/mcp', sse: '/sse' } as const;
+/**
+ * The MCP endpoints whose tokens this authorization server issues; each is its own audience.
+ * Option 1's two, where the lab signs the user in, and options 2 and 3a (server/options/), where
+ * another provider does. Option 3b's /external/mcp is not here: it accepts another issuer's tokens.
+ */
+export const MCP_PATHS = { streamableHttp: '/mcp', sse: '/sse', github: '/github/mcp', oidc: '/oidc/mcp' } as const;
 
 export const ACCESS_TOKEN_TTL_SECONDS = 3600;
 

@@ -9,8 +9,10 @@ import { labSecret } from '../config';
 import type { ServerEnv } from '../env';
 import { BodyTooLargeError, readBodyText } from '../http/body';
 import { BASELINE_SCOPES, SCOPE_DESCRIPTIONS } from '../scopes';
+import { OPTIONS, type AuthOption } from '../options/index';
+import { askUpstreamConsent, callbackPath, consentPath, handleUpstreamRoute } from '../options/upstream-sign-in';
 import { errorPage, html, page } from '../ui/html';
-import { AUTHORIZE_PATH, authorizationServerFor } from './authorization-server';
+import { AUTHORIZE_PATH, authorizationServerFor, MCP_PATHS } from './authorization-server';
 import { fitsKvLookup } from './kv-key-limits';
 import type { GrantProps } from './grant-props';
 import {
@@ -36,6 +38,10 @@ import {
  *
  * The library keeps the validated request server-side between GET and POST, bound to this
  * browser; the form carries only a single-use handle (the CSRF protection for consent).
+ *
+ * A request for the resource of an option that signs users in elsewhere (GitHub, an OpenID
+ * provider) is handed to that option's flow instead: options/upstream-sign-in.ts, whose consent
+ * and callback routes live under /authorize/<option>.
  */
 export const SIGN_IN_PATH = `${AUTHORIZE_PATH}/sign-in`;
 export const SIGN_OUT_PATH = `${AUTHORIZE_PATH}/sign-out`;
@@ -46,8 +52,10 @@ export async function handleAuthorize(request: Request, env: ServerEnv, origin: 
   const oauth = authorizationServerFor(origin).getOAuthApi(env);
   const secret = labSecret(env, origin);
   try {
-    if (url.pathname === AUTHORIZE_PATH && request.method === 'GET') return await showAuthorize(request, oauth, secret);
-    if (url.pathname === AUTHORIZE_PATH && request.method === 'POST') return await decideConsent(request, oauth, secret);
+    const upstream = upstreamOptions().find((option) => url.pathname === consentPath(option) || url.pathname === callbackPath(option));
+    if (upstream) return await handleUpstreamRoute(request, oauth, upstream, env, origin, secret);
+    if (url.pathname === AUTHORIZE_PATH && request.method === 'GET') return await showAuthorize(request, oauth, secret, env, origin);
+    if (url.pathname === AUTHORIZE_PATH && request.method === 'POST') return await decideConsent(request, oauth, secret, origin);
     if (url.pathname === SIGN_IN_PATH && request.method === 'POST') return await signIn(request, secret);
     if (url.pathname === SIGN_OUT_PATH && request.method === 'POST') return await signOut(request);
     if ([AUTHORIZE_PATH, SIGN_IN_PATH, SIGN_OUT_PATH].includes(url.pathname)) {
@@ -85,11 +93,19 @@ function authorizeErrorResponse(error: unknown): Response {
   throw error;
 }
 
-async function showAuthorize(request: Request, oauth: OAuthHelpers, secret: string): Promise<Response> {
+const upstreamOptions = () => OPTIONS.filter((option): option is AuthOption & { signIn: NonNullable<AuthOption['signIn']> } => option.signIn !== undefined);
+
+/** Option 1's own resources: the lab's sign-in grants tokens for these and no others. */
+const signsInHere = (resource: string | undefined, origin: string) =>
+  resource === origin + MCP_PATHS.streamableHttp || resource === origin + MCP_PATHS.sse;
+
+async function showAuthorize(request: Request, oauth: OAuthHelpers, secret: string, env: ServerEnv, origin: string): Promise<Response> {
   if (!fitsKvLookup(new URL(request.url).searchParams.get('client_id'))) {
     throw new AuthorizationError('invalid_request', { description: 'Unknown client_id.' });
   }
   const authRequest = withDefaultScope(await oauth.parseAuthRequest(request));
+  const upstream = upstreamOptions().find((option) => authRequest.resource === origin + option.mcpPath);
+  if (upstream) return askUpstreamConsent(request, oauth, authRequest, upstream, env, origin, secret);
   const user = await readSignIn(request, secret);
   if (!user) return signInPage(new URL(request.url));
   const remember = { secret, subject: user.userId };
@@ -112,7 +128,7 @@ async function readForm(request: Request): Promise<URLSearchParams> {
   return new URLSearchParams(await readBodyText(request, FORM_LIMIT));
 }
 
-async function decideConsent(request: Request, oauth: OAuthHelpers, secret: string): Promise<Response> {
+async function decideConsent(request: Request, oauth: OAuthHelpers, secret: string, origin: string): Promise<Response> {
   const form = await readForm(request);
   const handle = form.get('handle') ?? '';
   const user = await readSignIn(request, secret);
@@ -129,6 +145,10 @@ async function decideConsent(request: Request, oauth: OAuthHelpers, secret: stri
     // "Remember" covers this client, its redirect URI and these scopes, for this user only.
     ...(form.get('remember') === 'yes' && { remember: { secret, subject: user.userId } }),
   });
+  if (!signsInHere(approved.request.resource, origin)) {
+    // Another option's consent form posted here: the lab's sign-in must not stand in for its provider.
+    return errorPage(400, 'This form belongs to another sign-in', 'The consent form was sent to the wrong place. Start again from the app.');
+  }
   return completeGrant(oauth, approved.request, user, approved.headers);
 }
 

@@ -1,0 +1,109 @@
+import { OAuthError } from '@cloudflare/workers-oauth-provider';
+import { sha256Base64url } from '../jwt/base64url';
+import { JwtError, type JwtClaims } from '../jwt/jwt';
+import { streamableMcpEndpoint } from '../mcp/endpoints';
+import { define, text, TOOLS } from '../mcp/tools';
+import type { ExternalToken } from '../oauth/grant-props';
+import { SCOPES } from '../scopes';
+import { discover, verifyAccessToken } from '../upstream/oidc';
+import { externalIssuerSettings } from '../upstream/providers';
+import { UpstreamError } from '../upstream/upstream-error';
+import { memo } from './memo';
+import type { AuthOption } from './option';
+
+/**
+ * Option 3b: your provider as a separate authorization server. This Worker is only a resource
+ * server here: its protected resource metadata names the provider's issuer, MCP clients register,
+ * sign in and get tokens there, and every request's JWT access token is checked here against the
+ * provider's published keys (RFC 9068): signature, `typ: at+jwt`, iss, aud = this resource, exp;
+ * then scope, per tool (403 insufficient_scope to step up). Nothing is stored: no grant, no session.
+ */
+export const EXTERNAL_MCP_PATH = '/external/mcp';
+const MAX_TOKEN_LENGTH = 8192;
+
+const tokenClaims = define({
+  name: 'token_claims',
+  title: 'What the access token says',
+  description: 'Shows the claims this server verified in your access token from the external authorization server (never the token itself).',
+  input: {},
+  requiredScopes: [SCOPES.read],
+  async run(_args, { props }) {
+    if (props.signedInWith !== 'external') return { ...text('This request did not come with an external token.'), isError: true };
+    const claims = { ...props.token };
+    return text(JSON.stringify(claims, null, 2), claims);
+  },
+});
+
+/** `scope` (RFC 9068: space-separated), or `scp` as some providers write it (a list or a string). */
+function scopesOf(claims: JwtClaims): string[] {
+  const value = claims.scope ?? claims.scp;
+  const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(' ') : [];
+  return list.filter((scope): scope is string => typeof scope === 'string' && /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope));
+}
+
+const unavailable = () =>
+  new OAuthError('temporarily_unavailable', {
+    description: 'The authorization server could not be reached to check this token.',
+    statusCode: 503,
+    headers: { 'Retry-After': '30' },
+  });
+
+export const externalOption: AuthOption = {
+  name: 'external',
+  mcpPath: EXTERNAL_MCP_PATH,
+  resourceServer: memo(
+    (env, origin) => {
+      const resource = origin + EXTERNAL_MCP_PATH;
+      const settings = externalIssuerSettings(env, origin, resource);
+      return streamableMcpEndpoint({
+        origin,
+        path: EXTERNAL_MCP_PATH,
+        resourceName: 'MCP Auth Lab — option 3b, a separate authorization server',
+        authorizationServers: [settings.issuer],
+        validateToken: (currentEnv) => async (resourceUrl, token) => {
+          if (token.length > MAX_TOKEN_LENGTH) return null;
+          const current = externalIssuerSettings(currentEnv, origin, resourceUrl);
+          let claims: JwtClaims;
+          let keyId: string | undefined;
+          try {
+            const metadata = await discover(current.name, current.issuer);
+            ({ claims, keyId } = await verifyAccessToken(metadata, token, { audience: current.audience, allowUntyped: current.allowUntypedAccessTokens }));
+          } catch (error) {
+            if (error instanceof JwtError) {
+              console.warn(`external token refused: ${error.reason}`);
+              return null; // 401 with the challenge: the client gets a new token from the provider
+            }
+            if (error instanceof UpstreamError) {
+              console.warn(`external token not checked: ${error.message}`);
+              throw unavailable();
+            }
+            throw error;
+          }
+          const subject = String(claims.sub);
+          const userId = `external_${(await sha256Base64url(`${current.issuer} ${subject}`)).slice(0, 22)}`;
+          const named = [claims.preferred_username, claims.name, claims.email].find((value) => typeof value === 'string' && value.trim());
+          const clientId = [claims.client_id, claims.azp].find((value) => typeof value === 'string') as string | undefined;
+          const scope = scopesOf(claims);
+          const props: ExternalToken = {
+            signedInWith: 'external',
+            userId,
+            userName: String(named ?? subject).slice(0, 64),
+            token: {
+              issuer: current.issuer,
+              subject,
+              audience: claims.aud ?? [],
+              scope,
+              ...(clientId && { clientId }),
+              ...(typeof claims.iat === 'number' && { issuedAt: claims.iat }),
+              ...(typeof claims.exp === 'number' && { expiresAt: claims.exp }),
+              ...(keyId && { keyId }),
+            },
+          };
+          return { props, audience: resourceUrl, expiresAt: claims.exp, scope, userId, ...(clientId && { clientId }) };
+        },
+        tools: [...TOOLS, tokenClaims],
+      });
+    },
+    (env) => `${env.OIDC_ISSUER ?? ''}`,
+  ),
+};
