@@ -1,8 +1,9 @@
 /**
  * A user at a browser, without the browser: follows an authorization URL through the lab's
- * sign-in and consent pages over plain HTTP, keeping cookies, and returns where the server
- * finally redirects (the client's callback URL with code, state and iss, or an error).
- * Used by tests that drive a real MCP SDK client; the Playwright tests use a real Chromium.
+ * sign-in and consent pages, and the simulated providers' pages (Simulated GitHub, the Simulated
+ * OIDC provider) when the lab sends them there, over plain HTTP, keeping cookies, and returns
+ * where the server finally redirects (the client's callback URL with code, state and iss, or an
+ * error). Used by tests that drive a real MCP SDK client; the Playwright tests use a real Chromium.
  */
 export interface HeadlessUserOptions {
   userName?: string;
@@ -11,6 +12,8 @@ export interface HeadlessUserOptions {
   scopes?: string[];
   remember?: boolean;
   fetch?: typeof fetch;
+  /** At a simulated provider's page: the account (default: the one preselected), Allow or Cancel, and a failure to ask for. */
+  provider?: { login?: string; decision?: 'allow' | 'cancel'; failure?: string };
 }
 
 export class CookieJar {
@@ -42,6 +45,16 @@ export interface AuthorizationOutcome {
 const hidden = (body: string, name: string) =>
   body.match(new RegExp(`name="${name}" value="([^"]*)"`))?.[1]?.replace(/&#(\d+);/g, (_, code) => String.fromCharCode(Number(code)));
 
+/** The action of the form that holds the named field (a page may have several forms). */
+function actionOf(body: string, field: string): string | undefined {
+  const at = body.indexOf(`name="${field}"`);
+  const form = body.lastIndexOf('<form', at);
+  return at < 0 || form < 0 ? undefined : body.slice(form).match(/action="([^"]*)"/)?.[1];
+}
+
+/** Pages the user may be sent to on the way: the lab's authorization pages and the simulated providers'. */
+const followable = (pathname: string) => pathname.startsWith('/authorize') || pathname.startsWith('/simulated/');
+
 export async function authorizeAsUser(
   authorizationUrl: string | URL,
   jar = new CookieJar(),
@@ -64,16 +77,30 @@ export async function authorizeAsUser(
     request(target, { method: 'POST', body: form, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
 
   let response = await request(url.href);
-  for (let step = 0; step < 5; step++) {
+  for (let step = 0; step < 12; step++) {
     if (response.status >= 300 && response.status < 400) {
       const location = response.headers.get('location')!;
       const next = new URL(location, origin);
-      if (next.origin !== origin || !next.pathname.startsWith('/authorize')) return { location: next.href };
+      if (next.origin !== origin || !followable(next.pathname)) return { location: next.href };
       response = await request(next.href);
       continue;
     }
     const body = await response.text();
-    if (response.status === 200 && body.includes('name="csrf"')) {
+    if (response.status === 200 && body.includes('name="request"') && body.includes('name="failure"')) {
+      // A simulated provider's sign-in page: pick the account, the answer, and (to learn) a failure.
+      const choice = options.provider ?? {};
+      const preselected = body.match(/name="login" value="([^"]*)" checked/)?.[1];
+      const form = new URLSearchParams({
+        csrf: hidden(body, 'csrf')!,
+        request: hidden(body, 'request')!,
+        login: choice.login ?? preselected ?? '',
+        failure: choice.failure ?? 'none',
+        decision: choice.decision ?? 'allow',
+      });
+      response = await post(actionOf(body, 'request')!, form);
+      continue;
+    }
+    if (response.status === 200 && body.includes('name="csrf"') && body.includes('name="continue"')) {
       response = await post('/authorize/sign-in', new URLSearchParams({ csrf: hidden(body, 'csrf')!, continue: hidden(body, 'continue')!, username: userName }));
       continue;
     }
@@ -82,10 +109,10 @@ export async function authorizeAsUser(
       const offered = [...body.matchAll(/name="scope" value="([^"]*)"/g)].map((m) => m[1]);
       for (const scope of options.scopes ?? offered) form.append('scope', scope);
       if (options.remember) form.set('remember', 'yes');
-      response = await post('/authorize', form);
+      response = await post(actionOf(body, 'handle') ?? '/authorize', form);
       continue;
     }
     return { location: null, page: { status: response.status, body } };
   }
-  throw new Error('authorization did not finish in 5 steps');
+  throw new Error('authorization did not finish in 12 steps');
 }
