@@ -159,6 +159,13 @@ describe('a clean run', () => {
     await Promise.all([flow.run.step(), flow.run.step()]);
     expect(flow.actions()).toEqual(['probe']);
   });
+
+  test('an on-demand action asked for while the flow runs waits for it, then runs on its own', async () => {
+    const flow = start();
+    const [, refreshed] = await Promise.all([flow.run.run(), flow.run.perform('refresh')]);
+    expect(refreshed).toBe('success');
+    expect(flow.actions().slice(-2)).toEqual(['call-tool', 'refresh']);
+  });
 });
 
 describe('registration', () => {

@@ -126,7 +126,8 @@ class Flow implements FlowRun {
     this.#finish('cancelled');
   }
 
-  perform(action: OnDemandAction): Promise<'success' | 'failed' | 'cancelled'> {
+  async perform(action: OnDemandAction): Promise<'success' | 'failed' | 'cancelled'> {
+    while (this.#busy) await this.#busy.catch(() => {}); // after whatever is running, never joined to it
     return this.#exclusive(async () => {
       if (this.#outcome !== 'success') return this.#abort.signal.aborted ? 'cancelled' : 'failed';
       const body = { refresh: () => this.#refresh(), 'step-up': () => this.#stepUp(), revoke: () => this.#revoke() }[action];
@@ -136,7 +137,7 @@ class Flow implements FlowRun {
 
   // ── driving ───────────────────────────────────────────────────────────────────────────────
 
-  /** One thing at a time: a click while an action runs joins it instead of starting another. */
+  /** One thing at a time: a second Step or Run while an action runs joins it instead of starting another. */
   #exclusive<T>(work: () => Promise<T>): Promise<T> {
     if (this.#busy) return this.#busy as Promise<T>;
     const running = work().finally(() => (this.#busy = null));
@@ -280,7 +281,8 @@ class Flow implements FlowRun {
         // An administrator registered this client ahead of time; the page only looks its id up.
         const sent = await this.#http.send('client', `${this.#origin}/lab/client`, { headers: { Accept: 'application/json' }, signal: this.#signal() });
         this.#clientId = this.#field(sent, 'client_id', 200);
-        this.#redirectUri = this.#json(sent).redirect_uri as string;
+        const registered = this.#json(sent).redirect_uri;
+        if (typeof registered === 'string') this.#redirectUri = registered;
       }
     }
   }
