@@ -352,6 +352,24 @@ describe('failures teach', () => {
     expect(onlyFailure(flow.failures())).toMatchObject({ id: 'invalid-client', title: expect.any(String), cause: expect.any(String), fix: expect.any(String) });
   });
 
+  test('a tool that needs more scope than the flow asked for: 403 insufficient_scope, explained', async () => {
+    const flow = start({ toolCall: { name: 'save_note', arguments: { text: 'hi' } } });
+    await flow.run.run();
+    expect(onlyFailure(flow.failures())).toMatchObject({ id: 'insufficient-scope', exchangeId: flow.exchanges().at(-1)!.id });
+    expect(flow.exchanges().at(-1)!.status).toBe(403);
+  });
+
+  test('a JSON-RPC error from the MCP server', async () => {
+    const flow = start({}, {
+      intercept: (request) =>
+        request.headers.has('authorization') && new URL(request.url).pathname === '/mcp'
+          ? Response.json({ jsonrpc: '2.0', id: 1, error: { code: -32602, message: 'Unsupported protocol version' } })
+          : undefined,
+    });
+    await flow.run.run();
+    expect(onlyFailure(flow.failures())).toMatchObject({ id: 'json-rpc-error', serverSaid: '{"code":-32602,"message":"Unsupported protocol version"}' });
+  });
+
   test('cancel while the user is in the authorization window', async () => {
     let signalSeen: AbortSignal | undefined;
     const lab = fakeLab(ORIGIN);
