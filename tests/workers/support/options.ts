@@ -1,3 +1,5 @@
+import { env } from 'cloudflare:workers';
+import type { ServerEnv } from '../../../server/env';
 import { CookieJar, type HeadlessUserOptions } from '../../support/headless-user';
 import { mcpRequest, postMcp, rpc, toolCall } from './mcp-client';
 import { actAsUser, authorizationUrl, callbackParams, exchangeCode, pkce, registerClient, tokensFrom, type Client } from './oauth-client';
@@ -63,3 +65,18 @@ export async function toolNames(path: string, token: string): Promise<string[]> 
 }
 
 export { mcpRequest };
+
+/** The Worker's environment: the same object it reads on every request, so a test can change its configuration. */
+export const serverEnv = env as unknown as ServerEnv & { LAB_SECRET: string };
+const configured = new Set<string>();
+
+/** Sets configuration (e.g. GITHUB_CLIENT_ID) for the rest of a test; `restoreConfiguration` undoes it. */
+export function configure(vars: Partial<ServerEnv>): void {
+  Object.assign(serverEnv, vars);
+  for (const name of Object.keys(vars)) configured.add(name);
+}
+
+export function restoreConfiguration(): void {
+  for (const name of configured) Reflect.deleteProperty(serverEnv, name);
+  configured.clear();
+}
