@@ -44,11 +44,6 @@ export class JwksCache {
     return pick((await this.#refresh(uri)).keys, kid, alg);
   }
 
-  forget(uri?: string): void {
-    if (uri === undefined) this.#entries.clear();
-    else this.#entries.delete(uri);
-  }
-
   /** One fetch at a time per URI: concurrent callers share it. */
   #refresh(uri: string): Promise<Entry> {
     let pending = this.#inFlight.get(uri);

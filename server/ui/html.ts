@@ -62,6 +62,7 @@ a { color: var(--accent); }
 .simulated { width: min(31rem, 100%); margin: 0 auto 1rem; padding:.6rem .9rem; border:2px dashed var(--warn-line); border-radius:10px; background:var(--warn-bg); color:var(--warn-fg); font-size:.875rem; }
 .brand.provider { color: var(--warn-fg); }
 .choices label { margin:.35rem 0; }
+form + p { margin-top: 1rem; }
 input[type=radio] { width:1.05rem; height:1.05rem; margin:.2rem 0 0; flex:none; accent-color: var(--accent); }
 select { font:inherit; padding:.45rem .6rem; border:1px solid var(--line-strong); border-radius:8px; background:var(--card); color:var(--heading); max-width:100%; }
 details { margin: 1rem 0; } summary { cursor:pointer; color: var(--muted); font-weight:600; font-size:.9rem; }

@@ -68,12 +68,6 @@ export const providerKeys = new JwksCache({
   },
 });
 
-/** For tests and the lab: forget cached discovery documents and keys. */
-export function forgetProviderCaches(): void {
-  discovered.clear();
-  providerKeys.forget();
-}
-
 export function oidcAuthorizationUrl(
   metadata: ProviderMetadata,
   settings: OidcProxySettings,

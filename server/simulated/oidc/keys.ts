@@ -1,4 +1,4 @@
-import { encodeBase64url, sha256Base64url } from '../../jwt/base64url';
+import { sha256Base64url } from '../../jwt/base64url';
 
 /**
  * The Simulated OIDC provider's signing keys: ES256 (ECDSA P-256), one per *generation*.
@@ -63,7 +63,7 @@ async function derive(secret: string, generation: number): Promise<SigningKey> {
 }
 
 function keyFor(secret: string, generation: number): Promise<SigningKey> {
-  const cacheKey = `${encodeBase64url(new TextEncoder().encode(secret)).slice(0, 64)}:${generation}`;
+  const cacheKey = `${generation}:${secret}`; // in memory only, like the secret itself
   let key = derived.get(cacheKey);
   if (!key) {
     key = derive(secret, generation);
