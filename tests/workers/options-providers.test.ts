@@ -259,6 +259,19 @@ describe('Simulated OIDC provider', () => {
     expect((await callWorker('/simulated/oidc/userinfo', { headers: { authorization: `Bearer ${tokens.access_token}` } })).status).toBe(401);
   });
 
+  it('remembers a user’s approval for one client only: another client in the same browser sees the page (its own per-client consent)', async () => {
+    routeUpstreamToWorker();
+    const first = await externalToken(); // approved in this browser, remembered by the provider
+    const again = await providerAuthorizationUrl(first.clientId);
+    const sameBrowser = await callWorker(again.url, { headers: { cookie: first.jar.header() } });
+    expect(sameBrowser.status).toBe(302); // the same client: straight back with a code
+    expect(new URL(sameBrowser.headers.get('location')!).searchParams.get('code')).toBeTruthy();
+    const other = await registerAtProvider({ client_name: 'Another client' });
+    const forOther = await callWorker((await providerAuthorizationUrl(other.client_id)).url, { headers: { cookie: first.jar.header() } });
+    expect(forOther.status).toBe(200);
+    expect(await forOther.text()).toContain('Another client');
+  });
+
   it('rotating keys needs the CSRF value of its own page', async () => {
     const response = await postForm('/simulated/oidc/keys/rotate', { csrf: 'guess' });
     expect(response.status).toBe(403);
