@@ -435,6 +435,10 @@ export class PlayerController {
         button.dataset.state = state;
         button.querySelector('[data-state-text]')!.textContent = stateWord(state).toLowerCase();
       }
+      // When the step's (first) exchange started: lets tests and tools check the order of events.
+      const first = this.#board?.exchangesOf.get(step.id)?.[0];
+      if (first) button.dataset.at = String(first.startedAt);
+      else delete button.dataset.at;
       if (step.id === selected) button.setAttribute('aria-current', 'true');
       else button.removeAttribute('aria-current');
     }

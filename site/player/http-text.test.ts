@@ -11,6 +11,11 @@ describe('requestHead and responseHead', () => {
     );
   });
 
+  it('keeps the path and query as captured, redaction markers included', () => {
+    const url = 'https://lab.example.com/lab/callback?code=[redacted code, 43 chars]&state=abc';
+    expect(requestHead({ method: 'GET', url, requestHeaders: [] })).toBe('GET /lab/callback?code=[redacted code, 43 chars]&state=abc HTTP/1.1\nHost: lab.example.com');
+  });
+
   it('says why there is no response', () => {
     expect(responseHead({ status: null, responseHeaders: [], error: 'TypeError: Failed to fetch' })).toBe('(no response: TypeError: Failed to fetch)');
   });

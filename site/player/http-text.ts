@@ -36,10 +36,19 @@ export function headerValue(headers: HeaderList, name: string): string | null {
   return headers.find(([candidate]) => candidate.toLowerCase() === lower)?.[1] ?? null;
 }
 
+/**
+ * The path and query as captured. Not re-serialised through URL, which would percent-encode the
+ * Worker's redaction markers (`code=[redacted code, 43 chars]`) beyond recognition.
+ */
+export function pathAndQuery(url: string): string {
+  const parsed = new URL(url);
+  return url.startsWith(parsed.origin) ? url.slice(parsed.origin.length) || '/' : parsed.pathname + parsed.search;
+}
+
 /** `POST /oauth/token HTTP/1.1`, then `Host` and the captured headers. */
 export function requestHead(exchange: Pick<CapturedExchange, 'method' | 'url' | 'requestHeaders'>): string {
   const url = new URL(exchange.url);
-  const lines = [`${exchange.method} ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`];
+  const lines = [`${exchange.method} ${pathAndQuery(exchange.url)} HTTP/1.1`, `Host: ${url.host}`];
   for (const [name, value] of exchange.requestHeaders) if (name.toLowerCase() !== 'host') lines.push(`${name}: ${value}`);
   return lines.join('\n');
 }

@@ -1,7 +1,7 @@
 import { statusMatches } from '../flow/assign';
 import type { CapturedExchange, FlowFailure, FlowStep, StepState } from '../flow/types';
 import { clockTime, h } from './dom';
-import { headerValue, readableBody, reasonPhrase, requestHead, responseHead } from './http-text';
+import { headerValue, pathAndQuery, readableBody, reasonPhrase, requestHead, responseHead } from './http-text';
 import { findJwts, TIME_CLAIMS, type DecodedJwt } from './jwt';
 import { describeRedaction, maskedForDisplay, splitRedactions } from './mask';
 
@@ -108,8 +108,7 @@ function statusClass(status: number | null, expected: boolean): string {
 }
 
 function shortUrl(url: string): string {
-  const parsed = new URL(url);
-  return parsed.origin === location.origin ? parsed.pathname + parsed.search : url;
+  return new URL(url).origin === location.origin ? pathAndQuery(url) : url;
 }
 
 function renderExchange(original: CapturedExchange, content: InspectorContent): HTMLElement {
@@ -157,7 +156,7 @@ function renderExchange(original: CapturedExchange, content: InspectorContent): 
 function section(title: string, head: string, rawBody: string | null, body: ReturnType<typeof readableBody>, by: 'worker' | 'page'): HTMLElement {
   return h(
     'section',
-    { class: 'fp-message' },
+    { class: 'fp-message', 'data-part': title.toLowerCase() },
     h('h4', { class: 'fp-label' }, title),
     h('pre', { class: 'fp-raw', tabindex: 0 }, withRedactions(head, by)),
     body
@@ -165,7 +164,7 @@ function section(title: string, head: string, rawBody: string | null, body: Retu
           h('p', { class: 'fp-label fp-body-label' }, `Body${body.kind === 'json' ? ' (JSON, indented)' : body.kind === 'form' ? ' (form, decoded)' : body.kind === 'event-stream' ? ' (event stream)' : ''}`),
           h('pre', { class: `fp-body fp-body-${body.kind}`, tabindex: 0 }, withRedactions(body.text, by)),
           rawBody !== null && body.text !== rawBody
-            ? h('details', { class: 'fp-raw-body' }, h('summary', {}, 'Body as sent'), h('pre', { class: 'fp-raw', tabindex: 0 }, withRedactions(rawBody, by)))
+            ? h('details', { class: 'fp-raw-body' }, h('summary', {}, 'Raw body'), h('pre', { class: 'fp-raw', tabindex: 0 }, withRedactions(rawBody, by)))
             : null,
         ]
       : null,
