@@ -1,6 +1,7 @@
 // @ts-check
 import { defineConfig } from 'astro/config';
 import cloudflare from '@astrojs/cloudflare';
+import { monacoStylesAtRuntime } from './site/player/vite-monaco-styles.ts';
 
 // The site lives in site/, lessons in lessons/ (a content collection), and the Worker entry
 // (site/worker.ts, named in wrangler.jsonc) puts the companion MCP server in front of Astro.
@@ -11,4 +12,6 @@ export default defineConfig({
   adapter: cloudflare({ imageService: 'passthrough' }),
   devToolbar: { enabled: false },
   server: { port: 4321, host: 'localhost' },
+  // The flow player's editor brings its CSS when it is opened, not on every page (see the plugin).
+  vite: { plugins: [monacoStylesAtRuntime()] },
 });
