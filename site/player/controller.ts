@@ -338,6 +338,7 @@ export class PlayerController {
         if (event.action === 'authorize' && event.phase === 'end') this.#authorized = true;
         break;
       case 'exchange':
+        this.#announceCapture(event.exchange);
         this.#exchanges.set(event.exchange.id, event.exchange);
         break;
       case 'check':
@@ -360,8 +361,18 @@ export class PlayerController {
   }
 
   #onExchange(exchange: CapturedExchange): void {
+    this.#announceCapture(exchange);
     this.#exchanges.set(exchange.id, exchange);
     this.#update();
+  }
+
+  /**
+   * `flowplayer:exchange` on the player's element, the moment an exchange reaches the player (from
+   * the engine or the trace stream), before the diagram is updated in the same task: lets tools
+   * (npm run bench) time how long a message takes to light.
+   */
+  #announceCapture(exchange: CapturedExchange): void {
+    this.#root.dispatchEvent(new CustomEvent('flowplayer:exchange', { detail: { id: exchange.id, source: exchange.source, at: performance.now() } }));
   }
 
   #onPopupBlocked(url: URL, signal: AbortSignal): Promise<void> {
@@ -560,8 +571,8 @@ export class PlayerController {
   #statusText(): string {
     const steps = this.#view().diagram.steps;
     const states = this.#board?.states;
-    const required = steps.filter((step) => !step.optional);
-    const done = required.filter((step) => states?.get(step.id) === 'done').length;
+    const reached = steps.filter((step) => states?.get(step.id) === 'done').at(-1);
+    const failed = steps.find((step) => states?.get(step.id) === 'error');
     if (this.#onDemand === 'step-up') return 'Stepping up: the server wants mcp:write for save_note. Approve it in the sign-in window.';
     if (this.#onDemand) return `${ON_DEMAND_LABELS[this.#onDemand]}…`;
     switch (this.#phase) {
@@ -575,11 +586,13 @@ export class PlayerController {
         return active ? `Running step ${active.index + 1}: ${active.label}` : 'Running…';
       }
       case 'paused':
-        return `Paused: ${done} of ${required.length} steps done. Next: ${this.#run?.nextAction ?? 'nothing'}. Press Step or Continue.`;
+        return `Paused${reached ? ` after step ${reached.index + 1} of ${steps.length}` : ''}. Next: ${this.#run?.nextAction ?? 'nothing'}. Press Step for one more request, or Continue.`;
       case 'success':
         return `Done: every step happened, each with the real request behind it. Select any message to inspect it.`;
       case 'failed':
-        return `Stopped by a failure after ${done} of ${required.length} steps. The failed message is marked; the inspector explains it.`;
+        return failed
+          ? `Stopped at step ${failed.index + 1} of ${steps.length}, marked in red: the inspector shows what the server said and why.`
+          : 'Stopped by a failure: see the explanation above.';
       case 'cancelled':
         return 'Cancelled.';
     }

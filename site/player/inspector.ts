@@ -25,7 +25,7 @@ export interface InspectorContent {
 }
 
 const STATE_WORDS: Record<StepState, string> = {
-  pending: 'Waiting',
+  pending: 'Pending',
   active: 'In progress',
   done: 'Done',
   error: 'Failed',

@@ -42,7 +42,7 @@ export function createJsonEditor(container: HTMLElement, text: string, options: 
     minimap: { enabled: false },
     scrollBeyondLastLine: false,
     fontSize: 13,
-    fontFamily: getComputedStyle(document.body).getPropertyValue('--font-mono') || 'monospace',
+    fontFamily: getComputedStyle(document.body).getPropertyValue('--font-mono').trim() || 'monospace',
     lineNumbersMinChars: 3,
     tabSize: 2,
     renderLineHighlight: 'none',

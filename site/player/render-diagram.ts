@@ -72,10 +72,7 @@ export async function renderDiagram(canvas: HTMLElement, diagram: FlowDiagram): 
   // The picture is the list's twin: assistive technology reads the step list instead.
   svg.setAttribute('aria-hidden', 'true');
   svg.removeAttribute('style');
-  const natural = svg.viewBox.baseVal.width;
-  // Natural size when there is room; scaled to fit down to 75%; below that, scroll sideways.
-  svg.style.width = `max(100%, ${Math.round(natural * 0.75)}px)`;
-  svg.style.maxWidth = `${Math.round(natural)}px`;
-  svg.style.height = 'auto';
+  // Natural size when there is room, scaled down to fit up to a point (player.css), then scrolled sideways.
+  svg.style.setProperty('--fp-natural-width', `${Math.round(svg.viewBox.baseVal.width)}px`);
   return { svg, ...tagMessages(svg, diagram.steps) };
 }

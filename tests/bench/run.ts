@@ -6,7 +6,9 @@
  *   1. a full OAuth flow from nothing (401, discovery, registration, sign-in and consent, token,
  *      initialize), the median of a few runs, phase by phase;
  *   2. `tools/call` (add) on /mcp at 8 and 32 concurrent clients, each with its own token:
- *      latency p50/p90/p99 and throughput.
+ *      latency p50/p90/p99 and throughput;
+ *   3. the flow player in Chromium (player.ts): bundle sizes, first paint vs. diagram drawn,
+ *      and how fast a message lights once its exchange is captured.
  * Figures describe this machine and the local runtime, not Cloudflare's edge. Nothing here asserts
  * speed; the tests do not depend on it.
  */
@@ -15,6 +17,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { LabOAuthClient, obtainAccessToken } from '../support/lab-oauth-client.ts';
 import { startPreview } from '../support/preview-server.ts';
+import { benchPlayer } from './player.ts';
 
 const OAUTH_RUNS = 5;
 // 1 client gives the unloaded latency; 8 and 32 show how it degrades under concurrency.
@@ -162,6 +165,7 @@ async function main() {
     }
     console.log(`\ntools/call "add" on /mcp, ${LOAD_DURATION_MS / 1000} s per level after ${LOAD_WARMUP_MS} ms warm-up, one token per client`);
     console.log(table(['clients', 'calls', 'errors', 'p50 ms', 'p90 ms', 'p99 ms', 'calls/s'], rows));
+    await benchPlayer(server.origin, table);
     console.log(`\nDone in ${((now() - benchStarted) / 1000).toFixed(1)} s.`);
   } finally {
     process.off('SIGINT', stopOnSignal);

@@ -22,10 +22,16 @@ export const inspector = (page: Page) => playerOf(page).locator('[data-fp-inspec
 export const control = (page: Page, name: 'Run' | 'Step' | 'Pause' | 'Reset' | 'Continue' | 'Run again') =>
   playerOf(page).getByRole('button', { name, exact: true });
 
-/** Opens a page with a player and waits until Mermaid has drawn its diagram. */
+/**
+ * Opens a page with a player and waits until Mermaid has drawn its diagram (drawn once it comes
+ * near the viewport: scrolled into view first).
+ */
 export async function openPlayer(page: Page, path = '/lab'): Promise<void> {
   await page.goto(path);
+  const canvas = playerOf(page).locator('.fp-variant:not([hidden]) .fp-canvas');
+  await canvas.scrollIntoViewIfNeeded();
   await expect(playerOf(page).locator('.fp-variant:not([hidden])')).toHaveAttribute('data-drawn', '');
+  await page.evaluate(() => window.scrollTo(0, 0));
 }
 
 export interface StepInfo {
