@@ -2,12 +2,15 @@ import { assign, partOf } from '../flow/assign';
 import { diagramIdFor } from '../flow/diagram';
 import { createFlowRun } from '../flow/engine';
 import { startTrace, type TraceConnection } from '../flow/trace-client';
-import type { CapturedExchange, FlowCheck, FlowConfig, FlowDiagram, FlowEvent, FlowFailure, FlowRun, OnDemandAction, Registration, Sabotage, StepState, Transport } from '../flow/types';
+import type { CapturedExchange, FlowCheck, FlowDiagram, FlowEvent, FlowFailure, FlowRun, OnDemandAction, StepState, Transport } from '../flow/types';
 import { Announcer, stepAnnouncement } from './announce';
 import { transportOf, type Part } from './diagram-catalog';
 import { setMessageState } from './diagram-svg';
-import { formField, formFields, h } from './dom';
-import { renderFailure, renderInspector, stateWord } from './inspector';
+import { h } from './dom';
+import { renderInspector, stateWord } from './inspector';
+import { hideNotice, renderChecks, renderUnexpected, showFailureNotice, showMessage } from './panels';
+import { explainCimd, lockOptions, readConfig } from './run-options';
+import { statusText, type Phase } from './status-text';
 import { afterFirstPaint, renderDiagram, whenNear, type RenderedDiagram } from './render-diagram';
 import { PopupBlockedError, SignInWindow } from './sign-in-window';
 import { buildBoard, changedSteps, type Board } from './step-board';
@@ -19,7 +22,6 @@ import { ToolConsole } from './tool-console';
  * here; what the diagram and the list show is derived from it on every change (`#update`),
  * synchronously, so a message lights in the same task that delivered its exchange.
  */
-type Phase = 'idle' | 'starting' | 'running' | 'paused' | 'success' | 'failed' | 'cancelled';
 type Selection = { kind: 'step'; id: string } | { kind: 'exchange'; id: string } | null;
 
 interface View {
@@ -86,7 +88,7 @@ export class PlayerController {
         'The token lacks mcp:write, so the server refused before the tool ran, and its WWW-Authenticate names the scope it needs. A client now asks the user for that scope: press “Step up: call save_note” above to watch it.',
     });
     this.#bind();
-    this.#setUpCimdOption();
+    explainCimd(this.#root);
     this.#update();
     void afterFirstPaint()
       .then(() => whenNear(this.#view().canvas))
@@ -136,16 +138,6 @@ export class PlayerController {
     );
   }
 
-  /** A Client ID Metadata Document's URL must be https: on http (local development) the option is explained, not hidden. */
-  #setUpCimdOption(): void {
-    if (location.protocol === 'https:') return;
-    const input = this.#root.querySelector<HTMLInputElement>('input[value="cimd"]')!;
-    input.disabled = true;
-    const note = this.#el('[data-cimd-note]');
-    note.hidden = false;
-    note.textContent = `Not on ${location.origin}: with CIMD the client_id is the URL of the client’s metadata document, and it must be https, so the authorization server knows whose document it fetched. On an https deployment this option works.`;
-  }
-
   #draw(view: View): Promise<RenderedDiagram | null> {
     view.drawing ??= renderDiagram(view.canvas, view.diagram).then(
       (drawn) => {
@@ -181,26 +173,6 @@ export class PlayerController {
       button.setAttribute('aria-pressed', String(button.dataset.fpPart === target));
     }
     this.#update({ announce: false });
-  }
-
-  // ── options ────────────────────────────────────────────────────────────────────────────────
-
-  #config(): FlowConfig {
-    const registration = (this.#root.querySelector<HTMLInputElement>('input[name$="-registration"]:checked')?.value ?? 'dcr') as Registration;
-    const sabotage = (formField(this.#root, '[data-fp-sabotage]').value || undefined) as Sabotage | undefined;
-    return {
-      serverUrl: `${location.origin}${this.#transport === 'sse' ? '/sse' : '/mcp'}`,
-      transport: this.#transport,
-      registration,
-      ...(sabotage && { sabotage }),
-    };
-  }
-
-  #lockOptions(locked: boolean): void {
-    for (const control of formFields(this.#el('[data-fp-options]'), 'input, select')) {
-      if (control.value === 'cimd' && location.protocol !== 'https:') continue;
-      control.disabled = locked;
-    }
   }
 
   // ── controls ───────────────────────────────────────────────────────────────────────────────
@@ -244,7 +216,7 @@ export class PlayerController {
   async #start(): Promise<FlowRun | null> {
     const generation = ++this.#generation;
     this.#phase = 'starting';
-    this.#lockOptions(true);
+    lockOptions(this.#root, true);
     this.#hideNotice();
     this.#update();
     const started = await startTrace(location.origin, (input, init) => fetch(input, init), WebSocket);
@@ -269,7 +241,7 @@ export class PlayerController {
       );
     }
     this.#runStartedAt = Date.now();
-    const run = createFlowRun(this.#config(), {
+    const run = createFlowRun(readConfig(this.#root, this.#transport), {
       fetch: (input, init) => fetch(input, init),
       now: () => Date.now(),
       traceId: this.#trace?.traceId ?? '',
@@ -301,7 +273,7 @@ export class PlayerController {
     this.#follow = true;
     this.#onDemand = null;
     this.#partsSeen = new Set(['main']);
-    this.#lockOptions(false);
+    lockOptions(this.#root, false);
     this.#hideNotice();
     this.#announcer.clear();
     this.#tools.reset();
@@ -353,7 +325,7 @@ export class PlayerController {
       case 'finished':
         this.#phase = event.outcome;
         this.#signIn.close();
-        this.#lockOptions(false);
+        lockOptions(this.#root, false);
         break;
     }
     this.#update();
@@ -509,37 +481,11 @@ export class PlayerController {
   }
 
   #renderChecks(): void {
-    const section = this.#el('[data-fp-checks]');
-    section.hidden = this.#checks.size === 0;
-    this.#el('[data-fp-check-list]').replaceChildren(
-      ...[...this.#checks.values()].map((check) =>
-        h(
-          'li',
-          { 'data-ok': String(check.ok), 'data-check': check.id },
-          h('span', { class: 'fp-check-mark', 'aria-hidden': 'true' }, check.ok ? '✓' : '✗'),
-          h('span', {}, h('span', { class: 'visually-hidden' }, check.ok ? 'Passed: ' : 'Failed: '), check.message, ' ', h('a', { href: check.spec.href }, check.spec.label)),
-        ),
-      ),
-    );
+    renderChecks(this.#el('[data-fp-checks]'), [...this.#checks.values()]);
   }
 
   #renderUnexpected(): void {
-    const unexpected = this.#board?.unexpected ?? [];
-    this.#el('[data-fp-unexpected]').hidden = unexpected.length === 0;
-    this.#el('[data-fp-unexpected-list]').replaceChildren(
-      ...unexpected.map((exchange) =>
-        h(
-          'li',
-          {},
-          h(
-            'button',
-            { type: 'button', class: 'fp-link-button', 'data-exchange': exchange.id, onclick: () => this.#select({ kind: 'exchange', id: exchange.id }, true) },
-            `${exchange.method} ${new URL(exchange.url).pathname} → ${exchange.status ?? 'no response'}`,
-          ),
-          h('span', { class: 'fp-hint' }, ` ${exchange.id.startsWith('tool-') ? 'your tool call' : exchange.source === 'page' ? 'this page' : 'the Worker'}, ${exchange.channel} channel`),
-        ),
-      ),
-    );
+    renderUnexpected(this.#el('[data-fp-unexpected]'), this.#board?.unexpected ?? [], (exchange) => this.#select({ kind: 'exchange', id: exchange.id }, true));
   }
 
   #renderControls(): void {
@@ -565,37 +511,16 @@ export class PlayerController {
     after.hidden = phase !== 'success';
     for (const button of after.querySelectorAll<HTMLButtonElement>('[data-fp-extra]')) button.disabled = this.#onDemand !== null;
     this.#tools.setEnabled(phase === 'success' && this.#onDemand === null);
-    this.#setStatus(this.#statusText());
-  }
-
-  #statusText(): string {
-    const steps = this.#view().diagram.steps;
-    const states = this.#board?.states;
-    const reached = steps.filter((step) => states?.get(step.id) === 'done').at(-1);
-    const failed = steps.find((step) => states?.get(step.id) === 'error');
-    if (this.#onDemand === 'step-up') return 'Stepping up: the server wants mcp:write for save_note. Approve it in the sign-in window.';
-    if (this.#onDemand) return `${ON_DEMAND_LABELS[this.#onDemand]}…`;
-    switch (this.#phase) {
-      case 'idle':
-        return 'Press Run to play the whole flow, or Step to go one request at a time. Sign-in opens in a small window.';
-      case 'starting':
-        return 'Starting a trace: the Worker will record what this page cannot see…';
-      case 'running': {
-        if (this.#currentAction === 'authorize') return 'Waiting for you in the sign-in window: sign in, then Allow or Deny.';
-        const active = steps.find((step) => states?.get(step.id) === 'active');
-        return active ? `Running step ${active.index + 1}: ${active.label}` : 'Running…';
-      }
-      case 'paused':
-        return `Paused${reached ? ` after step ${reached.index + 1} of ${steps.length}` : ''}. Next: ${this.#run?.nextAction ?? 'nothing'}. Press Step for one more request, or Continue.`;
-      case 'success':
-        return `Done: every step happened, each with the real request behind it. Select any message to inspect it.`;
-      case 'failed':
-        return failed
-          ? `Stopped at step ${failed.index + 1} of ${steps.length}, marked in red: the inspector shows what the server said and why.`
-          : 'Stopped by a failure: see the explanation above.';
-      case 'cancelled':
-        return 'Cancelled.';
-    }
+    this.#setStatus(
+      statusText({
+        phase,
+        onDemand: this.#onDemand,
+        currentAction: this.#currentAction,
+        nextAction: this.#run?.nextAction ?? null,
+        steps: this.#view().diagram.steps,
+        states: this.#board?.states,
+      }),
+    );
   }
 
   #setStatus(text: string): void {
@@ -611,23 +536,15 @@ export class PlayerController {
     const inspect = step
       ? h('button', { type: 'button', class: 'button', onclick: () => this.#select({ kind: 'step', id: step.id }, true) }, `Inspect step ${step.index + 1}: ${step.label}`)
       : null;
-    const notice = this.#el('[data-fp-notice]');
-    notice.dataset.tone = 'error';
-    notice.hidden = false;
-    notice.replaceChildren(renderFailure(failure), ...(inspect ? [h('div', { class: 'fp-notice-actions' }, inspect)] : []));
+    showFailureNotice(this.#el('[data-fp-notice]'), failure, inspect);
   }
 
   #showNotice(title: string, text: string, actions: HTMLElement[] = [], tone: 'error' | 'info' = 'error'): void {
-    const notice = this.#el('[data-fp-notice]');
-    notice.dataset.tone = tone;
-    notice.hidden = false;
-    notice.replaceChildren(h('p', { class: 'fp-notice-title' }, title), h('p', {}, text), ...(actions.length ? [h('div', { class: 'fp-notice-actions' }, actions)] : []));
+    showMessage(this.#el('[data-fp-notice]'), title, text, actions, tone);
   }
 
   #hideNotice(): void {
-    const notice = this.#el('[data-fp-notice]');
-    notice.hidden = true;
-    notice.replaceChildren();
+    hideNotice(this.#el('[data-fp-notice]'));
   }
 
   // ── keyboard ───────────────────────────────────────────────────────────────────────────────

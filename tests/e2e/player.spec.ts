@@ -109,6 +109,23 @@ test.describe('the flow player', () => {
     expect(presses).toBeGreaterThanOrEqual(8);
   });
 
+  test('legacy HTTP+SSE, on the transports lesson: its own diagram, every required message done', async ({ page }) => {
+    await openPlayer(page, '/lessons/transports/');
+    await expect(playerOf(page).getByRole('radio', { name: 'Legacy HTTP+SSE' })).toBeChecked();
+    await expect(step(page, 'open-stream')).toHaveCount(1);
+    await runThroughSignIn(page, 'player-sse');
+    await waitForPhase(page, 'success');
+    const required = (await stepInfo(page)).filter((info) => !info.optional);
+    expect(required.map((info) => `${info.id}:${info.state}`)).toEqual(required.map((info) => `${info.id}:done`));
+    // The answers arrive on the stream the client opened with its token, not on the POSTs (202).
+    const stream = await inspect(page, 'open-stream');
+    await expect(stream.locator('.fp-exchange')).toContainText('event: endpoint');
+    await expect(stream.locator('.fp-exchange')).toContainText('"name": "player-sse"');
+    const call = await inspect(page, 'tools-call');
+    await expect(call.locator('.fp-status')).toContainText('202 Accepted');
+    await expect(call.locator('.fp-request-line')).toContainText('/sse/message?sessionId=');
+  });
+
   test('keyboard only: run, sign in, allow, and read a message in the inspector', async ({ page }) => {
     await openPlayer(page);
     const run = control(page, 'Run');

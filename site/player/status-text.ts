@@ -1,0 +1,48 @@
+import type { FlowStep, OnDemandAction, StepState } from '../flow/types';
+
+/** The one line beside the controls that says what the player is doing and what to do next. Pure. */
+export type Phase = 'idle' | 'starting' | 'running' | 'paused' | 'success' | 'failed' | 'cancelled';
+
+export interface StatusInput {
+  phase: Phase;
+  onDemand: OnDemandAction | null;
+  /** The engine action in progress or last started (e.g. `authorize`). */
+  currentAction: string | null;
+  nextAction: string | null;
+  steps: FlowStep[];
+  states: Map<string, StepState> | undefined;
+}
+
+const ON_DEMAND: Record<OnDemandAction, string> = {
+  refresh: 'Refreshing the token…',
+  'step-up': 'Stepping up: the server wants mcp:write for save_note. Approve it in the sign-in window.',
+  revoke: 'Revoking the grant…',
+};
+
+export function statusText({ phase, onDemand, currentAction, nextAction, steps, states }: StatusInput): string {
+  if (onDemand) return ON_DEMAND[onDemand];
+  const reached = steps.filter((step) => states?.get(step.id) === 'done').at(-1);
+  switch (phase) {
+    case 'idle':
+      return 'Press Run to play the whole flow, or Step to go one request at a time. Sign-in opens in a small window.';
+    case 'starting':
+      return 'Starting a trace: the Worker will record what this page cannot see…';
+    case 'running': {
+      if (currentAction === 'authorize') return 'Waiting for you in the sign-in window: sign in, then Allow or Deny.';
+      const active = steps.find((step) => states?.get(step.id) === 'active');
+      return active ? `Running step ${active.index + 1}: ${active.label}` : 'Running…';
+    }
+    case 'paused':
+      return `Paused${reached ? ` after step ${reached.index + 1} of ${steps.length}` : ''}. Next: ${nextAction ?? 'nothing'}. Press Step for one more request, or Continue.`;
+    case 'success':
+      return 'Done: every step happened, each with the real request behind it. Select any message to inspect it.';
+    case 'failed': {
+      const failed = steps.find((step) => states?.get(step.id) === 'error');
+      return failed
+        ? `Stopped at step ${failed.index + 1} of ${steps.length}, marked in red: the inspector shows what the server said and why.`
+        : 'Stopped by a failure: see the explanation above.';
+    }
+    case 'cancelled':
+      return 'Cancelled.';
+  }
+}
