@@ -89,6 +89,8 @@ export class PlayerController {
     });
     this.#bind();
     explainCimd(this.#root);
+    // The sticky inspector sits below the sticky controls, whose height depends on the status line.
+    new ResizeObserver(([entry]) => this.#root.style.setProperty('--fp-controls-height', `${Math.ceil(entry.borderBoxSize[0].blockSize)}px`)).observe(this.#el('.fp-controls'));
     this.#update();
     void afterFirstPaint()
       .then(() => whenNear(this.#view().canvas))
@@ -525,7 +527,8 @@ export class PlayerController {
 
   #setStatus(text: string): void {
     const status = this.#el('[data-fp-status]');
-    if (status.textContent !== text) status.textContent = text;
+    // The server-rendered first line has emphasis; keep it while the words are the same.
+    if (status.textContent!.replace(/\s+/g, ' ').trim() !== text) status.textContent = text;
   }
 
   // ── notices ────────────────────────────────────────────────────────────────────────────────

@@ -137,7 +137,7 @@ function renderExchange(original: CapturedExchange, content: InspectorContent): 
         { class: 'fp-response-line' },
         h(
           'span',
-          { class: `fp-status ${statusClass(exchange.status, expected)}` },
+          { class: `fp-http-status ${statusClass(exchange.status, expected)}` },
           exchange.status === null ? 'No response' : `${exchange.status} ${reasonPhrase(exchange.status)}`.trim(),
           expected && exchange.status !== null && exchange.status >= 400 ? h('span', { class: 'fp-hint' }, ' · the expected answer here') : null,
         ),

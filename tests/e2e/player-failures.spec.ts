@@ -22,7 +22,7 @@ test.describe('the flow player, when things go wrong', () => {
     await expect(notice).toContainText('invalid_grant');
     const token = await inspect(page, 'token');
     await expect(token.getByRole('group', { name: 'What went wrong' })).toContainText('PKCE');
-    await expect(token.locator('.fp-status')).toContainText('400 Bad Request');
+    await expect(token.locator('.fp-http-status')).toContainText('400 Bad Request');
     await expect(token.locator('.fp-exchange')).toContainText('"error": "invalid_grant"');
     await expect(playerOf(page).locator('[data-fp-live]')).toContainText(/Step \d+ of \d+ failed: POST \/oauth\/token/);
   });

@@ -55,7 +55,7 @@ test.describe('the flow player', () => {
     const challenge = probe.locator('.fp-exchange [data-part="response"] > .fp-raw');
     await expect(challenge).toContainText(/^www-authenticate: Bearer .*$/m);
     await expect(challenge).toContainText(`resource_metadata="${origin}/.well-known/oauth-protected-resource/mcp"`);
-    await expect(probe.locator('.fp-status')).toContainText('401 Unauthorized');
+    await expect(probe.locator('.fp-http-status')).toContainText('401 Unauthorized');
 
     const token = await inspect(page, 'token');
     await expect(token.locator('.fp-exchange')).toContainText(/"token_type": "bearer"/i);
@@ -122,7 +122,7 @@ test.describe('the flow player', () => {
     await expect(stream.locator('.fp-exchange')).toContainText('event: endpoint');
     await expect(stream.locator('.fp-exchange')).toContainText('"name": "player-sse"');
     const call = await inspect(page, 'tools-call');
-    await expect(call.locator('.fp-status')).toContainText('202 Accepted');
+    await expect(call.locator('.fp-http-status')).toContainText('202 Accepted');
     await expect(call.locator('.fp-request-line')).toContainText('/sse/message?sessionId=');
   });
 
