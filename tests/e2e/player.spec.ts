@@ -109,6 +109,24 @@ test.describe('the flow player', () => {
     expect(presses).toBeGreaterThanOrEqual(8);
   });
 
+  test('Pause stops after the request in progress; Continue runs to the end', async ({ page }) => {
+    await openPlayer(page);
+    const popupOpened = page.waitForEvent('popup');
+    await control(page, 'Run').click();
+    const popup = await popupOpened;
+    await popup.waitForURL((url) => url.pathname === '/authorize');
+    // The run is waiting for the user at the authorization: pause it there.
+    await control(page, 'Pause').click();
+    await answerInSignInWindow(popup, { userName: 'player-pause', decision: 'Allow' });
+    await waitForPhase(page, 'paused');
+    await expect(step(page, 'callback')).toHaveAttribute('data-state', 'done');
+    await expect(step(page, 'token')).toHaveAttribute('data-state', 'pending');
+    await expect(playerOf(page).locator('[data-fp-status]')).toContainText('Next: token');
+    await control(page, 'Continue').click();
+    await waitForPhase(page, 'success');
+    await expect(step(page, 'tools-call')).toHaveAttribute('data-state', 'done');
+  });
+
   test('legacy HTTP+SSE, on the transports lesson: its own diagram, every required message done', async ({ page }) => {
     await openPlayer(page, '/lessons/transports/');
     await expect(playerOf(page).getByRole('radio', { name: 'Legacy HTTP+SSE' })).toBeChecked();
