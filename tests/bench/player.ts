@@ -1,7 +1,8 @@
 /**
  * The flow player's figures for `npm run bench` (called by run.ts with its preview server):
  *   - what the player costs: its own JavaScript, gzipped, from dist/client (the /lab page's player
- *     script and everything it imports statically; Mermaid and Monaco are separate, lazy chunks);
+ *     script and everything it imports statically; Mermaid and Monaco are separate, lazy chunks,
+ *     reported apart);
  *   - Mermaid: what the browser actually downloads to draw a sequence diagram, gzipped;
  *   - first paint vs. diagram drawn, on /lab, in Chromium;
  *   - capture → lit: from an exchange reaching the player (its `flowplayer:exchange` event) to
@@ -9,7 +10,7 @@
  * Figures only: nothing is asserted.
  */
 import { chromium, type Page } from '@playwright/test';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ROOT } from '../support/preview-server.ts';
@@ -34,21 +35,36 @@ function staticImports(code: string): string[] {
   return [...code.matchAll(/(?:^|[;\s}])import\s*(?:[\w*{}\s,$]+from\s*)?["'](\.\/[^"']+)["']/g)].map((match) => match[1]);
 }
 
-/** The player's own JavaScript: the /lab page's FlowPlayer script and its static imports, transitively. */
-export function playerBundle(): { files: string[]; raw: number; gzip: number } {
-  const html = readFileSync(join(CLIENT, 'lab/index.html'), 'utf8');
-  const entries = [...html.matchAll(/<script[^>]+src="\/_astro\/([^"]+)"/g)].map((match) => match[1]).filter((file) => file.startsWith('FlowPlayer'));
-  if (entries.length === 0) throw new Error('No FlowPlayer script in dist/client/lab/index.html: build first.');
+interface Bundle {
+  files: string[];
+  gzip: number;
+}
+
+/** These chunks and their static imports, transitively, minus `except`. */
+function closure(entries: string[], except: Set<string> = new Set()): Bundle {
   const seen = new Set<string>();
   const visit = (file: string) => {
-    if (seen.has(file)) return;
+    if (seen.has(file) || except.has(file)) return;
     seen.add(file);
     for (const next of staticImports(readFileSync(join(CLIENT, '_astro', file), 'utf8'))) visit(next.slice(2));
   };
   entries.forEach(visit);
   const files = [...seen];
-  const bytes = files.map((file) => readFileSync(join(CLIENT, '_astro', file)));
-  return { files, raw: bytes.reduce((sum, b) => sum + b.length, 0), gzip: bytes.reduce((sum, b) => sum + gzipped(b), 0) };
+  return { files, gzip: files.reduce((sum, file) => sum + gzipped(readFileSync(join(CLIENT, '_astro', file))), 0) };
+}
+
+/** The player's own JavaScript: the /lab page's FlowPlayer script and its static imports, transitively. */
+export function playerBundle(): Bundle {
+  const html = readFileSync(join(CLIENT, 'lab/index.html'), 'utf8');
+  const entries = [...html.matchAll(/<script[^>]+src="\/_astro\/([^"]+)"/g)].map((match) => match[1]).filter((file) => file.startsWith('FlowPlayer'));
+  if (entries.length === 0) throw new Error('No FlowPlayer script in dist/client/lab/index.html: build first.');
+  return closure(entries);
+}
+
+/** Monaco as the request editor loads it: the editor chunk, the JSON mode, and the two workers. */
+function monacoBundle(player: Bundle): Bundle {
+  const entries = readdirSync(join(CLIENT, '_astro')).filter((file) => /^(json-editor|jsonMode|editor\.worker|json\.worker)[.-].*\.js$/.test(file));
+  return closure(entries, new Set(player.files));
 }
 
 async function launch() {
@@ -121,6 +137,7 @@ async function timedRun(page: Page, origin: string, run: number) {
 
 export async function benchPlayer(origin: string, table: (headers: string[], rows: (string | number)[][]) => string): Promise<void> {
   const bundle = playerBundle();
+  const monaco = monacoBundle(bundle);
   const browser = await launch();
   try {
     const loads: Awaited<ReturnType<typeof loadOnce>>[] = [];
@@ -146,6 +163,7 @@ export async function benchPlayer(origin: string, table: (headers: string[], row
         [
           [`player JS: ${bundle.files.length} files, without Mermaid and Monaco`, kb(bundle.gzip)],
           [`Mermaid, as loaded for a sequence diagram: ${mermaidFiles.length} files`, kb(mermaidGzip)],
+          [`Monaco core + JSON, when the request editor opens: ${monaco.files.length} files`, kb(monaco.gzip)],
         ],
       ),
     );
