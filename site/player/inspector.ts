@@ -72,7 +72,7 @@ export function renderInspector(panel: HTMLElement, content: InspectorContent): 
         h(
           'button',
           { type: 'button', class: 'fp-link-button', 'aria-pressed': String(content.reveal), onclick: content.onToggleReveal },
-          content.reveal ? 'Mask this page’s secrets' : 'Reveal this page’s secrets',
+          'Reveal this page’s secrets',
         ),
         h('span', { class: 'fp-hint' }, 'Tokens and the PKCE verifier this page holds are masked unless you reveal them.'),
       ),

@@ -76,12 +76,10 @@ export class ToolConsole {
     if (!wrap.hidden) {
       wrap.hidden = true;
       toggle.setAttribute('aria-expanded', 'false');
-      toggle.textContent = 'Open the request editor';
       return;
     }
     wrap.hidden = false;
     toggle.setAttribute('aria-expanded', 'true');
-    toggle.textContent = 'Close the request editor';
     const status = this.#el('[data-fp-tool-status]');
     if (!this.#editor) status.textContent = 'Loading the editor…';
     const editor = await this.#load();

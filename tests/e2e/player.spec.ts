@@ -60,9 +60,12 @@ test.describe('the flow player', () => {
     const token = await inspect(page, 'token');
     await expect(token.locator('.fp-exchange')).toContainText(/"token_type": "bearer"/i);
     await expect(token.locator('.fp-exchange')).toContainText('"access_token": "[masked access_token');
-    await token.getByRole('button', { name: 'Reveal this page’s secrets' }).click();
+    const reveal = token.getByRole('button', { name: 'Reveal this page’s secrets' });
+    await reveal.click();
+    await expect(reveal).toHaveAttribute('aria-pressed', 'true');
     await expect(token.locator('.fp-exchange')).not.toContainText('[masked access_token');
-    await token.getByRole('button', { name: 'Mask this page’s secrets' }).click();
+    await reveal.click();
+    await expect(token.locator('.fp-exchange')).toContainText('[masked access_token');
 
     const whoami = await inspect(page, 'tools-call');
     await expect(whoami.locator('.fp-exchange')).toContainText('"name": "player-run"');
@@ -178,7 +181,10 @@ test.describe('the flow player', () => {
 
     const tools = playerOf(page).getByRole('region', { name: 'After the flow' });
     await tools.getByLabel('Tool', { exact: true }).selectOption('countdown');
-    await tools.getByRole('button', { name: 'Open the request editor' }).click();
+    const disclosure = tools.getByRole('button', { name: 'Request editor' });
+    await expect(disclosure).toHaveAttribute('aria-expanded', 'false');
+    await disclosure.click();
+    await expect(disclosure).toHaveAttribute('aria-expanded', 'true');
     const editor = tools.locator('.monaco-editor');
     await expect(editor).toBeVisible();
     await expect(editor).toContainText('"countdown"');
