@@ -8,9 +8,10 @@ import {
 import { labSecret } from '../config';
 import type { ServerEnv } from '../env';
 import { BodyTooLargeError, readBodyText } from '../http/body';
-import { BASELINE_SCOPES, SCOPE_DESCRIPTIONS } from '../scopes';
+import { BASELINE_SCOPES } from '../scopes';
 import { OPTIONS, type AuthOption } from '../options/index';
 import { askUpstreamConsent, callbackPath, consentPath, handleUpstreamRoute } from '../options/upstream-sign-in';
+import { consentPage } from '../ui/consent-page';
 import { errorPage, html, page } from '../ui/html';
 import { AUTHORIZE_PATH, authorizationServerFor, MCP_PATHS } from './authorization-server';
 import { fitsKvLookup } from './kv-key-limits';
@@ -114,7 +115,7 @@ async function showAuthorize(request: Request, oauth: OAuthHelpers, secret: stri
   }
   const details = await oauth.describeConsent(authRequest); // before beginConsent: a failed lookup stores nothing
   const consent = await oauth.beginConsent(authRequest);
-  return consentPage(details, consent.handle, user, new URL(request.url), consent.headers);
+  return userConsentPage(details, consent.handle, user, new URL(request.url), consent.headers);
 }
 
 /** RFC 6749 §3.3: a request that names no scope gets the server's default, the baseline scope. */
@@ -216,50 +217,18 @@ function signInPage(authorizeUrl: URL, problem?: string): Response {
   );
 }
 
-function consentPage(details: ConsentDescription, handle: string, user: SignedInUser, authorizeUrl: URL, headers: Headers): Response {
-  const scopes = details.scope.length > 0 ? details.scope : [];
-  return page(
-    `Allow ${details.clientName}?`,
-    html`<span class="badge">Consent</span>
-<h1>Allow <q>${details.clientName}</q> to use MCP Auth Lab as ${user.userName}?</h1>
-${
-  details.clientDomain
-    ? html`<p>Published by <strong>${details.clientDomain}</strong> (its client ID is a URL on that domain).</p>`
-    : html`<p class="muted">This app registered itself, so its name is not verified.</p>`
-}
-<dl>
-  <dt>App</dt><dd>${details.clientName}</dd>
-  <dt>Client ID</dt><dd>${details.clientId}</dd>
-  <dt>Sends you back to</dt><dd><strong>${details.redirectHost}</strong></dd>
-</dl>
-${
-  details.redirectIsLoopback
-    ? html`<p class="warning" role="note"><strong>This sends access to an app on your own computer.</strong> Any program on it could be listening, whatever name it gives; continue only if you just started signing in from it.</p>`
-    : ''
-}
-<form method="post" action="${AUTHORIZE_PATH}">
-  <input type="hidden" name="handle" value="${handle}">
-  <fieldset>
-    <legend>It asks to</legend>
-    ${
-      scopes.length > 0
-        ? scopes.map(
-            (scope) =>
-              html`<label><input type="checkbox" name="scope" value="${scope}" checked> <span><code>${scope}</code><br><small>${SCOPE_DESCRIPTIONS[scope] ?? 'A permission this server does not describe.'}</small></span></label>`,
-          )
-        : html`<p class="muted">No specific permissions.</p>`
-    }
-  </fieldset>
-  <label><input type="checkbox" name="remember" value="yes"> <span>Remember this decision for this app (it will not ask again for these permissions)</span></label>
-  <div class="actions">
-    <button class="primary" type="submit" name="decision" value="approve">Allow</button>
-    <button type="submit" name="decision" value="deny">Deny</button>
-  </div>
-</form>
-<form method="post" action="${SIGN_OUT_PATH}">
+function userConsentPage(details: ConsentDescription, handle: string, user: SignedInUser, authorizeUrl: URL, headers: Headers): Response {
+  return consentPage({
+    details,
+    handle,
+    action: AUTHORIZE_PATH,
+    question: html`Allow <q>${details.clientName}</q> to use MCP Auth Lab as ${user.userName}?`,
+    approveLabel: 'Allow',
+    rememberLabel: 'Remember this decision for this app (it will not ask again for these permissions)',
+    footer: html`<form method="post" action="${SIGN_OUT_PATH}">
   <input type="hidden" name="continue" value="${authorizeUrl.pathname + authorizeUrl.search}">
   <footer class="muted">Signed in as <strong>${user.userName}</strong>. <button type="submit">Not you? Sign out</button></footer>
 </form>`,
-    { headers },
-  );
+    headers,
+  });
 }

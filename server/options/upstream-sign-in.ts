@@ -3,8 +3,8 @@ import type { ServerEnv } from '../env';
 import { readBodyText } from '../http/body';
 import { randomToken, sha256Base64url } from '../jwt/base64url';
 import { AUTHORIZE_PATH } from '../oauth/authorization-server';
-import { SCOPE_DESCRIPTIONS } from '../scopes';
-import { errorPage, html, page } from '../ui/html';
+import { consentPage } from '../ui/consent-page';
+import { errorPage, html } from '../ui/html';
 import { UpstreamError } from '../upstream/upstream-error';
 import type { AuthOption, UpstreamSignIn } from './option';
 
@@ -51,7 +51,7 @@ export async function askUpstreamConsent(
   }
   const details = await oauth.describeConsent(authRequest); // before beginConsent: a failed lookup stores nothing
   const consent = await oauth.beginConsent(authRequest);
-  return consentPage(details, consent.handle, option, await option.signIn.providerName(env, origin), consent.headers);
+  return upstreamConsentPage(details, consent.handle, option, await option.signIn.providerName(env, origin), consent.headers);
 }
 
 /** POST /authorize/<name> and GET /authorize/<name>/callback. */
@@ -155,43 +155,16 @@ async function callback(request: Request, oauth: OAuthHelpers, option: AuthOptio
   }
 }
 
-function consentPage(details: ConsentDescription, handle: string, option: AuthOption, provider: string, headers: Headers): Response {
-  return page(
-    `Allow ${details.clientName}?`,
-    html`<span class="badge">Consent</span>
-<h1>Allow <q>${details.clientName}</q> to use MCP Auth Lab through your ${provider} account?</h1>
-${
-  details.clientDomain
-    ? html`<p>Published by <strong>${details.clientDomain}</strong> (its client ID is a URL on that domain).</p>`
-    : html`<p class="muted">This app registered itself, so its name is not verified.</p>`
-}
-<dl>
-  <dt>App</dt><dd>${details.clientName}</dd>
-  <dt>Client ID</dt><dd>${details.clientId}</dd>
-  <dt>Sends you back to</dt><dd><strong>${details.redirectHost}</strong></dd>
-  <dt>You sign in with</dt><dd>${provider}</dd>
-</dl>
-${
-  details.redirectIsLoopback
-    ? html`<p class="warning" role="note"><strong>This sends access to an app on your own computer.</strong> Any program on it could be listening, whatever name it gives; continue only if you just started signing in from it.</p>`
-    : ''
-}
-<form method="post" action="${consentPath(option)}">
-  <input type="hidden" name="handle" value="${handle}">
-  <fieldset>
-    <legend>It asks to</legend>
-    ${details.scope.map(
-      (scope) =>
-        html`<label><input type="checkbox" name="scope" value="${scope}" checked> <span><code>${scope}</code><br><small>${SCOPE_DESCRIPTIONS[scope] ?? 'A permission this server does not describe.'}</small></span></label>`,
-    )}
-  </fieldset>
-  <label><input type="checkbox" name="remember" value="yes"> <span>Remember this decision for this app in this browser</span></label>
-  <div class="actions">
-    <button class="primary" type="submit" name="decision" value="approve">Continue to ${provider}</button>
-    <button type="submit" name="decision" value="deny">Deny</button>
-  </div>
-</form>
-<p class="muted"><small>Why ask before ${provider} does: this server signs every app in through one client of its own there, and ${provider} may remember that it already said yes. Your answer here, per app, is what keeps another app from riding on that (the confused deputy problem).</small></p>`,
-    { headers },
-  );
+function upstreamConsentPage(details: ConsentDescription, handle: string, option: AuthOption, provider: string, headers: Headers): Response {
+  return consentPage({
+    details,
+    handle,
+    action: consentPath(option),
+    question: html`Allow <q>${details.clientName}</q> to use MCP Auth Lab through your ${provider} account?`,
+    approveLabel: `Continue to ${provider}`,
+    rememberLabel: 'Remember this decision for this app in this browser',
+    extraRows: html`<dt>You sign in with</dt><dd>${provider}</dd>`,
+    footer: html`<p class="muted"><small>Why ask before ${provider} does: this server signs every app in through one client of its own there, and ${provider} may remember that it already said yes. Your answer here, per app, is what keeps another app from riding on that (the confused deputy problem).</small></p>`,
+    headers,
+  });
 }
