@@ -1,6 +1,6 @@
 import { labSecret, publicOrigin } from '../config';
 import type { LabEnv } from './env';
-import { actorAt, runTraced, type ActiveTrace } from './recorder';
+import { callsFrom, runTraced, type ActiveTrace } from './recorder';
 import { handleLabRoute, isLabRoute } from './routes';
 import { mayCarryTrace, verifiedTraceId } from './trace-cookie';
 
@@ -27,10 +27,11 @@ export function withTracing<E extends LabEnv>(handler: FetchHandler<E>): FetchHa
 /** The trace this request belongs to, or null. Never throws: tracing must not break a request. */
 async function traceOf(request: Request, env: LabEnv, ctx: ExecutionContext): Promise<ActiveTrace | null> {
   try {
-    const traceId = await verifiedTraceId(request, labSecret(env, publicOrigin(env, request)));
+    const origin = publicOrigin(env, request);
+    const traceId = await verifiedTraceId(request, labSecret(env, origin));
     if (!traceId) return null;
     const url = new URL(request.url);
-    return { traceId, env, ctx, clientId: url.searchParams.get('client_id'), caller: actorAt(url.pathname) === 'mcp' ? 'mcp' : 'as' };
+    return { traceId, env, ctx, origin, clientId: url.searchParams.get('client_id'), ...callsFrom(url.pathname) };
   } catch (error) {
     console.warn('trace cookie not checked:', error instanceof Error ? error.message : error);
     return null;

@@ -1,5 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { AUTHORIZE_PATH, MCP_PATHS } from '../oauth/authorization-server';
+import { MCP_ENDPOINT_PATHS } from '../index';
+import { AUTHORIZE_PATH } from '../oauth/authorization-server';
+import { OPTIONS } from '../options/index';
+import { SIMULATED_GITHUB_BASE } from '../simulated/github';
+import { isSimulatedOidcPath } from '../simulated/oidc/provider';
 import type { LabEnv } from './env';
 import type { ActorId, HeaderList } from './exchange';
 import { CALLBACK_PATH } from './lab-clients';
@@ -18,10 +22,18 @@ export interface ActiveTrace {
   traceId: string;
   env: LabEnv;
   ctx: ExecutionContext;
+  /** This Worker's public origin: a provider page that sends the browser back here works for the Worker. */
+  origin: string;
   /** The client_id in the traced request's query: fetching that URL is a metadata document lookup. */
   clientId: string | null;
-  /** Who makes this request's outgoing calls: the MCP server for /mcp and /sse, else the authorization server. */
+  /** Who makes this request's outgoing calls: the MCP server for its endpoints, else the authorization server. */
   caller: ActorId;
+  /**
+   * Who those calls go to: `upstream`, a provider behind the Worker (options 2 and 3a, and the
+   * tools that use the provider's token), or `as` for an endpoint whose tokens another
+   * authorization server issues (option 3b: the MCP server fetches that server's keys).
+   */
+  callee: ActorId;
 }
 
 const activeTrace = new AsyncLocalStorage<ActiveTrace>();
@@ -33,18 +45,55 @@ export const BODY_LIMIT_BYTES = 32 * 1024;
  */
 const STREAM_CAPTURE_MS = 5_000;
 
-/** The box a path of this Worker is drawn as, or null for pages no diagram draws. */
+const underPath = (pathname: string, base: string) => pathname === base || pathname.startsWith(`${base}/`);
+
+/** The MCP endpoint this path belongs to, if any. */
+const mcpEndpointAt = (pathname: string) => MCP_ENDPOINT_PATHS.find((path) => underPath(pathname, path));
+
+/** Endpoints whose tokens come from another authorization server (option 3b): no sign-in of their own here. */
+const EXTERNALLY_AUTHORIZED: readonly string[] = OPTIONS.filter((option) => !option.signIn).map((option) => option.mcpPath);
+
+/** The simulated providers stand in for other sites: GitHub, an OpenID provider. */
+export const isSimulatedProviderPath = (pathname: string) => underPath(pathname, SIMULATED_GITHUB_BASE) || isSimulatedOidcPath(pathname);
+
+/**
+ * The box a path of this Worker is drawn as, or null for pages no diagram draws. A simulated
+ * provider's pages are `upstream` here; `providerRole` decides when one acts as an MCP client's
+ * own authorization server instead.
+ */
 export function actorAt(pathname: string): ActorId | null {
-  const under = (base: string) => pathname === base || pathname.startsWith(`${base}/`);
-  if (under(AUTHORIZE_PATH) || under('/oauth') || pathname === '/.well-known/oauth-authorization-server') return 'as';
-  if (Object.values(MCP_PATHS).some(under) || pathname.startsWith('/.well-known/oauth-protected-resource')) return 'mcp';
+  if (isSimulatedProviderPath(pathname)) return 'upstream';
+  if (underPath(pathname, AUTHORIZE_PATH) || underPath(pathname, '/oauth') || pathname === '/.well-known/oauth-authorization-server') return 'as';
+  if (mcpEndpointAt(pathname) || pathname.startsWith('/.well-known/oauth-protected-resource')) return 'mcp';
   if (pathname === CALLBACK_PATH) return 'client';
   return null;
+}
+
+/** Who this request's outgoing calls come from, and go to (see ActiveTrace). */
+export function callsFrom(pathname: string): Pick<ActiveTrace, 'caller' | 'callee'> {
+  const endpoint = mcpEndpointAt(pathname);
+  if (!endpoint) return { caller: 'as', callee: 'upstream' };
+  return { caller: 'mcp', callee: EXTERNALLY_AUTHORIZED.includes(endpoint) ? 'as' : 'upstream' };
 }
 
 /** Which box a navigation goes to, or null when it is not a navigation, or not to a box. */
 export function frontChannelTarget(request: Request, pathname: string): ActorId | null {
   return request.headers.get('sec-fetch-mode') === 'navigate' ? actorAt(pathname) : null;
+}
+
+/**
+ * A provider's authorization page works either for this Worker (options 2 and 3a: it sends the
+ * browser back to the Worker's /authorize/<option>/callback), and is drawn as `upstream`, or for
+ * an MCP client directly (option 3b: the provider is the client's authorization server), drawn
+ * as `as`. Its redirect_uri says which: in the query, or in the form that answers the page (the
+ * simulated providers carry the original query in its `request` field).
+ */
+export function providerRole(url: string, requestBody: string | null, origin: string): ActorId {
+  const query = new URL(url).searchParams;
+  const form = requestBody === null ? null : new URLSearchParams(requestBody);
+  const redirectUri = query.get('redirect_uri') ?? new URLSearchParams(form?.get('request') ?? '').get('redirect_uri');
+  if (redirectUri === null) return 'upstream';
+  return redirectUri.startsWith(`${origin}${AUTHORIZE_PATH}/`) ? 'upstream' : 'as';
 }
 
 /** Runs the handler for a traced request, recording it if it is a front-channel navigation. */
@@ -84,14 +133,16 @@ function startCapture(trace: ActiveTrace, route: Route, request: Request, reques
       const responseCopy = response && response.status !== 101 && response.body ? response.clone() : null;
       const finished = (async (): Promise<RecordedExchange> => {
         const responseBody = responseCopy ? await captureText(responseCopy).catch(unreadable) : null;
+        const body = await requestBody;
         return {
           ...route,
-          ...(route.channel === 'back' && route.to === 'upstream' && isClientMetadata(request.url, trace, responseBody) && { to: 'client' as const }),
+          ...(route.channel === 'back' && isClientMetadata(request.url, trace, responseBody) && { to: 'client' as const }),
+          ...(route.channel === 'front' && route.to === 'upstream' && { to: providerRole(request.url, body, trace.origin) }),
           method: request.method,
           url: request.url,
           status: response?.status ?? null,
           requestHeaders,
-          requestBody: await requestBody,
+          requestBody: body,
           responseHeaders: response ? headerList(response.headers) : [],
           responseBody,
           startedAt,
@@ -162,7 +213,7 @@ export function installFetchRecorder(): void {
       }
       let capture: Capture | null = null;
       try {
-        capture = startCapture(trace, { channel: 'back', from: trace.caller, to: 'upstream' }, request, headerList(request.headers));
+        capture = startCapture(trace, { channel: 'back', from: trace.caller, to: trace.callee }, request, headerList(request.headers));
       } catch (error) {
         console.error('trace: could not start recording an outgoing call', error);
       }

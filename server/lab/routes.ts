@@ -1,6 +1,7 @@
 import { ConfigurationError, labSecret, publicOrigin } from '../config';
 import type { LabEnv } from './env';
 import { CLIENT_METADATA_PATH, clientMetadataDocument, preregisteredClientId, CALLBACK_PATH } from './lab-clients';
+import { providerInfo } from './lab-options';
 import { newTraceId, TRACE_ID_PATTERN, TRACE_LIFETIME_SECONDS, traceCookie, verifiedTraceId } from './trace-cookie';
 
 /**
@@ -10,15 +11,17 @@ import { newTraceId, TRACE_ID_PATTERN, TRACE_LIFETIME_SECONDS, traceCookie, veri
  *   GET  /lab/traces/<id>/events       the trace's event stream (WebSocket), for the cookie's owner only
  *   GET  /lab/client                   the pre-registered client for the in-page MCP client
  *   GET  /lab/client-metadata.json     the in-page client's Client ID Metadata Document
+ *   GET  /lab/providers                the providers behind options 2 and 3: simulated or real (no secrets)
  *
  * Anything else under /lab/ (the callback page, the player) is the site's.
  */
 const TRACES_PATH = '/lab/traces';
+const PROVIDERS_PATH = '/lab/providers';
 const EVENTS_PATH = /^\/lab\/traces\/([^/]+)\/events$/;
 const NO_STORE = { 'Cache-Control': 'no-store' };
 
 export function isLabRoute(pathname: string): boolean {
-  return pathname === TRACES_PATH || EVENTS_PATH.test(pathname) || pathname === '/lab/client' || pathname === CLIENT_METADATA_PATH;
+  return pathname === TRACES_PATH || EVENTS_PATH.test(pathname) || pathname === '/lab/client' || pathname === CLIENT_METADATA_PATH || pathname === PROVIDERS_PATH;
 }
 
 export async function handleLabRoute(request: Request, env: LabEnv): Promise<Response> {
@@ -29,6 +32,7 @@ export async function handleLabRoute(request: Request, env: LabEnv): Promise<Res
     const events = EVENTS_PATH.exec(pathname);
     if (events) return request.method === 'GET' ? await openEvents(request, env, origin, events[1]) : methodNotAllowed('GET');
     if (request.method !== 'GET' && request.method !== 'HEAD') return methodNotAllowed('GET, HEAD');
+    if (pathname === PROVIDERS_PATH) return Response.json({ providers: await providerInfo(env, origin) }, { headers: NO_STORE });
     if (pathname === CLIENT_METADATA_PATH) {
       return Response.json(clientMetadataDocument(origin), { headers: { 'Cache-Control': 'public, max-age=300' } });
     }
