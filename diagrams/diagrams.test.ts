@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import DOMPurify from 'dompurify';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { AUTH_OPTION_IDS, AUTH_OPTIONS, transportsOf } from '../site/flow/auth-options';
 import { diagramIdFor, parseDiagram } from '../site/flow/diagram';
 import type { FlowDiagram } from '../site/flow/types';
 
@@ -31,21 +32,26 @@ beforeAll(async () => {
   };
 });
 
-test('the option-1 diagrams are all there', () => {
-  expect(files.sort()).toEqual(
-    ['refresh-revoke-sse.mmd', 'refresh-revoke.mmd', 'step-up-sse.mmd', 'step-up.mmd', 'worker-oauth-sse.mmd', 'worker-oauth.mmd'].sort(),
-  );
-  for (const transport of ['streamable-http', 'sse'] as const) {
-    for (const part of ['main', 'refresh', 'step-up', 'revoke'] as const) {
-      expect(files).toContain(`${diagramIdFor(transport, part)}.mmd`);
+test('every part of every auth option has its diagram, and every diagram belongs to one', () => {
+  const named = new Set<string>();
+  for (const option of AUTH_OPTION_IDS) {
+    for (const transport of transportsOf(option)) {
+      for (const part of ['main', ...AUTH_OPTIONS[option].onDemand] as const) {
+        const id = diagramIdFor(transport, part, option);
+        expect(files, `${option} ${transport} ${part}`).toContain(`${id}.mmd`);
+        named.add(`${id}.mmd`);
+      }
     }
   }
+  expect(files.sort()).toEqual([...named].sort());
 });
 
 describe.each(diagrams.map((diagram) => [diagram.id, diagram] as [string, FlowDiagram]))('%s.mmd', (_, diagram) => {
-  test('has a title and the four option-1 actors', () => {
+  test('has a title and the MCP client, server and authorization server; a provider behind the Worker only where it is drawn', () => {
     expect(diagram.title).not.toBe(diagram.id);
-    expect(diagram.actors.map((actor) => actor.id)).toEqual(expect.arrayContaining(['client', 'mcp', 'as']));
+    const actors = diagram.actors.map((actor) => actor.id);
+    expect(actors).toEqual(expect.arrayContaining(['client', 'mcp', 'as']));
+    expect(actors.includes('upstream'), 'an Upstream participant is declared exactly when a message reaches it').toBe(diagram.steps.some((step) => step.to === 'upstream'));
   });
 
   test('Mermaid reads the same messages, in the same order', async () => {
@@ -66,6 +72,21 @@ describe.each(diagrams.map((diagram) => [diagram.id, diagram] as [string, FlowDi
     for (const step of diagram.steps) {
       const expected = { api: ['client'], front: ['browser'], back: ['as', 'mcp'] }[step.match.channel];
       expect(expected, `${step.id} goes from ${step.from} on the ${step.match.channel} channel`).toContain(step.from);
+      // The Worker's back channel goes to a provider, or to a client's metadata document; never to itself.
+      if (step.match.channel === 'back') expect(['upstream', 'as', 'client'], step.id).toContain(step.to);
+      if (step.match.channel === 'back') expect(step.to, step.id).not.toBe(step.from);
+    }
+  });
+
+  test('steps that a path alone cannot tell apart are told apart by their actors', () => {
+    for (const [i, step] of diagram.steps.entries()) {
+      for (const other of diagram.steps.slice(i + 1)) {
+        const samePath = step.match.channel === other.match.channel && step.match.method === other.match.method && step.match.path === other.match.path;
+        const sameParam = JSON.stringify(step.match.param) === JSON.stringify(other.match.param);
+        if (!samePath || !sameParam || step.from !== other.from || step.to !== other.to) continue;
+        // The same request twice in one flow is fine only when the first is optional (consent page, then consent) or their statuses differ.
+        expect(step.optional || step.match.status !== other.match.status, `${step.id} and ${other.id} match the same exchanges`).toBe(true);
+      }
     }
   });
 
