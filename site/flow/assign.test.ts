@@ -26,7 +26,7 @@ function ex(channel: Channel, method: string, target: string, status: number | n
     source,
     channel,
     from: channel === 'front' ? 'browser' : 'client',
-    to: 'as',
+    to: target.startsWith('/mcp') ? 'mcp' : target.startsWith('/lab/') ? 'client' : 'as',
     method,
     url: `http://localhost:1234${target}`,
     status,
@@ -158,13 +158,25 @@ describe('matching pieces', () => {
   });
 
   test('a parameter is read from the query, a form body or a JSON body, and may be a glob', () => {
-    const matcher = (param: string) => ({ channel: 'api' as const, method: 'POST', path: '/x', param: { name: param.split('=')[0], value: param.split('=')[1] } });
+    const matcher = (param: string) => ({
+      from: 'client' as const,
+      to: 'as' as const,
+      match: { channel: 'api' as const, method: 'POST', path: '/x', param: { name: param.split('=')[0], value: param.split('=')[1] } },
+    });
     expect(recognises(matcher('method=tools/list'), ex('api', 'POST', '/x', 200, rpc('tools/list')))).toBe(true);
     expect(recognises(matcher('method=tools/list'), ex('api', 'POST', '/x', 200, rpc('tools/call')))).toBe(false);
     expect(recognises(matcher('token_type_hint=*'), ex('api', 'POST', '/x', 200, 'token=t&token_type_hint=refresh_token'))).toBe(true);
     expect(recognises(matcher('token_type_hint=*'), ex('api', 'POST', '/x', 200, tokenForm))).toBe(false);
     expect(recognises(matcher('sessionId=*'), ex('api', 'POST', '/x?sessionId=abc', 202, '{}'))).toBe(true);
     expect(recognises(matcher('method=x'), ex('api', 'POST', '/x', 200, '{not json'))).toBe(false);
+  });
+
+  test('the arrow’s actors must be the exchange’s: the same URL from another box is another message', () => {
+    const arrow = (from: 'as' | 'mcp', to: 'upstream' | 'as') => ({ from, to, match: { channel: 'back' as const, method: 'GET', path: '/**jwks' } });
+    const jwks = { ...ex('back', 'GET', '/simulated/oidc/jwks', 200), from: 'mcp' as const, to: 'as' as const };
+    expect(recognises(arrow('mcp', 'as'), jwks)).toBe(true);
+    expect(recognises(arrow('as', 'upstream'), jwks)).toBe(false);
+    expect(recognises(arrow('mcp', 'upstream'), jwks)).toBe(false);
   });
 
   test('orderExchanges: by start time, then page before worker, then capture order', () => {

@@ -1,11 +1,11 @@
-import type { CapturedExchange, ExchangeMatcher, FlowDiagram, FlowEvent, OnDemandAction, StepState } from './types';
+import type { CapturedExchange, FlowDiagram, FlowEvent, FlowStep, OnDemandAction, StepState } from './types';
 
 /**
  * Which exchange lights which message. Pure and deterministic, so a live run and its replay draw
  * the same picture:
  *   - exchanges are taken in time order (a repeated id replaces the earlier version);
- *   - each goes to the first step, in diagram order, that is not done yet and whose matcher
- *     recognises it (channel, method, path, param); with the expected status the step is `done`,
+ *   - each goes to the first step, in diagram order, that is not done yet and that recognises it
+ *     (the arrow's two actors, then channel, method, path, param); with the expected status the step is `done`,
  *     with another it is `error` (and a later exchange may still complete it: a retry);
  *   - an exchange no step recognises is `unexpected`: shown, never dropped;
  *   - an optional step with nothing, before a step that has something, was `skipped`;
@@ -42,7 +42,7 @@ export function assign(diagram: FlowDiagram, exchanges: readonly CapturedExchang
     exchangesOf[step.id] = [];
   }
   for (const exchange of orderExchanges(exchanges)) {
-    const step = diagram.steps.find((candidate) => states[candidate.id] !== 'done' && recognises(candidate.match, exchange));
+    const step = diagram.steps.find((candidate) => states[candidate.id] !== 'done' && recognises(candidate, exchange));
     if (!step) {
       unexpected.push(exchange);
       continue;
@@ -62,8 +62,15 @@ export function assign(diagram: FlowDiagram, exchanges: readonly CapturedExchang
   return { states, exchangesOf, stepOf, unexpected };
 }
 
-/** Channel, method, path and (if given) parameter: is this the kind of exchange the step draws? */
-export function recognises(matcher: ExchangeMatcher, exchange: CapturedExchange): boolean {
+/**
+ * Is this the kind of exchange the step draws? The same two actors as its arrow (who captured it
+ * said who sent it and to whom), then channel, method, path and (if given) parameter. The actors
+ * tell apart exchanges the paths alone cannot: the Worker's own /authorize and a provider's, or
+ * the authorization server's call to a provider and the MCP server's call to the same URL.
+ */
+export function recognises(step: Pick<FlowStep, 'match' | 'from' | 'to'>, exchange: CapturedExchange): boolean {
+  const matcher = step.match;
+  if (step.from !== exchange.from || step.to !== exchange.to) return false;
   if (matcher.channel !== exchange.channel || matcher.method !== exchange.method.toUpperCase()) return false;
   let url: URL;
   try {

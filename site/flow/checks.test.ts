@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { audienceCheck, CHECK_FAILURES, issCheck, issuerMatchCheck, resourceSentCheck, s256Check, stateCheck } from './checks';
+import { audienceCheck, CHECK_FAILURES, issCheck, issuerMatchCheck, resourceSentCheck, s256Check, stateCheck, tokenAudienceCheck } from './checks';
 import { FAILURES } from './failures';
 
 const callback = (query: string) => new URL(`http://lab.test/lab/callback?${query}`);
@@ -63,6 +63,27 @@ test('resource-sent: on both requests, exactly the server URL', () => {
 test('audience (RFC 9728 §3.3): the metadata describes exactly this server', () => {
   expect(audienceCheck('http://lab.test/mcp', 'http://lab.test/mcp').ok).toBe(true);
   expect(audienceCheck('http://lab.test/mcp', 'http://lab.test').ok).toBe(false);
+});
+
+describe('token audience (RFC 9068 §3): decoded, not verified, and never stopping the flow', () => {
+  const server = 'http://lab.test/external/mcp';
+  const segment = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const jwt = (claims: unknown) => `${segment({ alg: 'ES256', typ: 'at+jwt' })}.${segment(claims)}.c2lnbmF0dXJl`;
+
+  test.each([
+    ['aud is the server', { aud: server, sub: 'ü' }, true],
+    ['aud lists the server', { aud: ['https://other.example', server] }, true],
+    ['aud is another resource', { aud: 'http://lab.test/simulated/oidc/userinfo' }, false],
+    ['no aud', { sub: 'x' }, false],
+  ])('%s', (_, claims, ok) => {
+    const check = tokenAudienceCheck(server, jwt(claims))!;
+    expect(check).toMatchObject({ id: 'token-audience', ok, advisory: true });
+    expect(check.message).toContain(JSON.stringify((claims as { aud?: unknown }).aud ?? null) === 'null' ? '(absent)' : JSON.stringify((claims as { aud?: unknown }).aud));
+  });
+
+  test.each([['an opaque token', 'userId:grantId:secret'], ['three parts that are not JSON', 'a.b.c'], ['a JSON array payload', `x.${segment([1])}.y`]])('nothing to say about %s', (_, token) => {
+    expect(tokenAudienceCheck(server, token)).toBeNull();
+  });
 });
 
 test('every failed check has a catalogue entry that explains it', () => {

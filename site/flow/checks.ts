@@ -87,6 +87,42 @@ export function audienceCheck(serverUrl: string, metadataResource: unknown): Flo
   };
 }
 
+/**
+ * RFC 9068 §3 with RFC 8707: a JWT access token should name the server it is for in `aud`. A client
+ * must treat access tokens as opaque, and this one does for everything else; it decodes the payload
+ * (without verifying: that is the MCP server's job) only to show whether the authorization server
+ * honoured `resource`. Advisory: the server may be configured to accept another audience. Null for
+ * an opaque token, which is what this lab's own authorization server issues.
+ */
+export function tokenAudienceCheck(serverUrl: string, accessToken: string): FlowCheck | null {
+  const claims = jwtPayload(accessToken);
+  if (!claims) return null;
+  const audience = claims.aud;
+  const ok = audience === serverUrl || (Array.isArray(audience) && audience.includes(serverUrl));
+  return {
+    id: 'token-audience',
+    ok,
+    advisory: true,
+    message: ok
+      ? `The access token is a JWT (decoded here, not verified) whose aud is ${show(audience)}: it was issued for this server alone.`
+      : `The access token is a JWT (decoded here, not verified) whose aud is ${show(audience)}, not ${show(serverUrl)}: the authorization server ignored resource, or uses another audience. The MCP server decides whether it accepts it.`,
+    spec: spec('RFC 9068 §3', 'https://www.rfc-editor.org/rfc/rfc9068#section-3'),
+  };
+}
+
+/** The claims of a JWT, or null when the token is not one (an opaque token). */
+function jwtPayload(token: string): Record<string, unknown> | null {
+  const parts = token.split('.');
+  if (parts.length !== 3) return null;
+  try {
+    const json = atob(parts[1].replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(parts[1].length / 4) * 4, '='));
+    const claims: unknown = JSON.parse(new TextDecoder().decode(Uint8Array.from(json, (char) => char.charCodeAt(0))));
+    return claims && typeof claims === 'object' && !Array.isArray(claims) ? (claims as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The catalogue entry that explains each failed check. */
 export const CHECK_FAILURES: Record<FlowCheck['id'], FailureId> = {
   state: 'check-state',
@@ -95,4 +131,5 @@ export const CHECK_FAILURES: Record<FlowCheck['id'], FailureId> = {
   's256-advertised': 'check-s256',
   'resource-sent': 'check-resource-sent',
   audience: 'check-audience',
+  'token-audience': 'check-token-audience',
 };

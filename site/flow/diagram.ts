@@ -1,3 +1,4 @@
+import { AUTH_OPTIONS, type AuthOptionId } from './auth-options';
 import type { ActorId, Channel, ExchangeMatcher, FlowDiagram, FlowStep, OnDemandAction, Transport } from './types';
 
 /**
@@ -148,8 +149,12 @@ function parseSpec(text: string): FlowStep['spec'] | null {
   return href && label ? { label, href } : null;
 }
 
-/** Which diagram draws which part of a run: the main flow of option 1, or an on-demand action. */
-export function diagramIdFor(transport: Transport, part: 'main' | OnDemandAction): string {
-  const base = part === 'main' ? 'worker-oauth' : part === 'step-up' ? 'step-up' : 'refresh-revoke';
-  return transport === 'sse' ? `${base}-sse` : base;
+/**
+ * Which diagram draws which part of a run of an auth option: its main flow, or an on-demand action
+ * (site/flow/auth-options.ts). A part the option does not have is drawn on its main diagram, where
+ * its exchanges show as not on the diagram.
+ */
+export function diagramIdFor(transport: Transport, part: 'main' | OnDemandAction, option: AuthOptionId = 'worker'): string {
+  const diagrams = AUTH_OPTIONS[option].diagrams[transport] ?? AUTH_OPTIONS[option].diagrams['streamable-http']!;
+  return diagrams[part] ?? diagrams.main!;
 }

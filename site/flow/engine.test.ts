@@ -274,6 +274,20 @@ describe('the checks SDKs skip', () => {
     expect(flow.checks().find((check) => check.id === 'iss')).toMatchObject({ ok: true, message: expect.stringContaining('nothing to compare') });
     expect(flow.outcome()).toEqual(['success']);
   });
+
+  test('a JWT access token for another audience: reported, not stopping the flow; the MCP server decides', async () => {
+    const segment = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const jwt = `${segment({ alg: 'ES256', typ: 'at+jwt' })}.${segment({ aud: `${ORIGIN}/other`, scope: 'mcp:read' })}.c2ln`;
+    const flow = start({}, {
+      intercept: (request) =>
+        new URL(request.url).pathname === '/oauth/token' ? Response.json({ access_token: jwt, token_type: 'Bearer', scope: 'mcp:read' }) : undefined,
+    });
+    await flow.run.run();
+    expect(flow.checks().find((check) => check.id === 'token-audience')).toMatchObject({ ok: false, advisory: true, message: expect.stringContaining(`"${ORIGIN}/other"`) });
+    // The flow went on to ask the server, which refused the token.
+    expect(flow.actions()).toContain('initialize');
+    expect(onlyFailure(flow.failures()).id).toBe('invalid-token');
+  });
 });
 
 describe('failures teach', () => {

@@ -1,6 +1,6 @@
 import { Recorder, type Sent } from './capture';
 import { parseBearerChallenge, type BearerChallenge } from './challenge';
-import { audienceCheck, CHECK_FAILURES, issCheck, issuerMatchCheck, resourceSentCheck, s256Check, stateCheck } from './checks';
+import { audienceCheck, CHECK_FAILURES, issCheck, issuerMatchCheck, resourceSentCheck, s256Check, stateCheck, tokenAudienceCheck } from './checks';
 import { explain, failure, observe, type FailureId } from './failures';
 import { initializeParams, openSse, streamableHttp, type McpConnection } from './mcp';
 import { newPkce, randomToken } from './pkce';
@@ -344,6 +344,8 @@ class Flow implements FlowRun {
     const sent = await this.#postForm(this.#server!.token_endpoint, form);
     this.#tokens = this.#tokensFrom(sent, pending.scopes);
     this.#check(resourceSentCheck(this.#serverUrl, pending.url, form));
+    const audience = tokenAudienceCheck(this.#serverUrl, this.#tokens.access_token);
+    if (audience) this.#check(audience);
     if (sabotage === 'replay-code') {
       // Sabotage: redeem the same code again, as an attacker holding a stolen code would.
       const again = await this.#postForm(this.#server!.token_endpoint, form);
@@ -426,10 +428,10 @@ class Flow implements FlowRun {
     return this.#abort.signal;
   }
 
-  /** Reports a check; a failed one stops the flow. */
+  /** Reports a check; a failed one stops the flow, unless it is advisory. */
   #check(check: FlowCheck): void {
     this.#emit({ type: 'check', check });
-    if (check.ok) return;
+    if (check.ok || check.advisory) return;
     const explained = failure(CHECK_FAILURES[check.id]);
     throw new Stop({ ...explained, cause: `${check.message} ${explained.cause}` });
   }

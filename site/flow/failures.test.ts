@@ -53,7 +53,8 @@ describe('explain(observe(answer)): what was observed → which entry', () => {
     ['a foreign Origin', sent(403, json({ jsonrpc: '2.0', error: { code: -32000, message: 'Forbidden: Origin "http://x" is not allowed to call this MCP server.' }, id: null })), 'bad-origin', undefined],
     ['a step-up challenge', sent(403, json({ error: 'insufficient_scope' }), { 'www-authenticate': 'Bearer error="insufficient_scope", scope="mcp:read mcp:write"' }), 'insufficient-scope', undefined],
     ['a refused token (challenge only)', sent(401, '', { 'www-authenticate': 'Bearer realm="OAuth", error="invalid_token"' }), 'invalid-token', 'WWW-Authenticate: Bearer realm="OAuth", error="invalid_token"'],
-    ['anything else', sent(500, 'boom'), 'unexpected-response', 'boom'],
+    ['a server failure', sent(500, 'boom'), 'server-failed', 'boom'],
+    ['anything else', sent(502, 'bad gateway'), 'unexpected-response', 'bad gateway'],
     ['an empty 404', sent(404), 'unexpected-response', 'HTTP 404'],
   ])('%s', (_, answer, id, said) => {
     const explained = explain(observe(answer), answer.exchange.id);
@@ -65,6 +66,18 @@ describe('explain(observe(answer)): what was observed → which entry', () => {
   test('callback errors are explained the same way', () => {
     expect(explain({ error: 'access_denied', said: 'error=access_denied' })).toMatchObject({ id: 'access-denied', serverSaid: 'error=access_denied' });
     expect(explain({ error: 'invalid_scope' }).id).toBe('invalid-scope');
+  });
+
+  // What the Worker sends an MCP client when signing in through a provider went wrong (server/options/upstream-sign-in.ts).
+  test.each([
+    ['Cancel at the provider', 'access_denied', 'The sign-in at Simulated GitHub was cancelled.', 'upstream-denied'],
+    ['Cancel at a provider that is the authorization server (3b)', 'access_denied', 'The user cancelled the sign-in.', 'access-denied'],
+    ['the provider’s token endpoint failing', 'temporarily_unavailable', 'Simulated OIDC provider is having problems (HTTP 500).', 'upstream-unavailable'],
+    ['an ID token that does not verify', 'server_error', 'The ID token from Simulated OIDC provider could not be verified.', 'id-token-rejected'],
+    ['a code the provider refuses', 'server_error', 'Simulated GitHub refused the sign-in (bad_verification_code).', 'upstream-refused'],
+    ['any other provider trouble', 'server_error', 'The answer did not come from Simulated OIDC provider.', 'server-error'],
+  ])('%s', (_, error, description, id) => {
+    expect(explain({ error, description, said: `error=${error}, error_description=${description}` }).id).toBe(id);
   });
 
   test('a long answer is cut for display', () => {

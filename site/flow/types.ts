@@ -74,10 +74,12 @@ export interface FlowConfig {
 
 /** A check the in-page client makes that SDKs often skip, reported whether it passes or not. */
 export interface FlowCheck {
-  id: 'state' | 'iss' | 'issuer-match' | 's256-advertised' | 'resource-sent' | 'audience';
+  id: 'state' | 'iss' | 'issuer-match' | 's256-advertised' | 'resource-sent' | 'audience' | 'token-audience';
   ok: boolean;
   message: string;
   spec: { label: string; href: string };
+  /** Shown, never stops the flow: the decision belongs to someone else (the MCP server, for a token's audience). */
+  advisory?: boolean;
 }
 
 /** A failure explained for a learner: what went wrong, the likely cause, the fix. */

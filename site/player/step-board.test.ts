@@ -18,7 +18,7 @@ function exchange(channel: Channel, method: string, target: string, status: numb
     source,
     channel,
     from: channel === 'front' ? 'browser' : 'client',
-    to: 'as',
+    to: /^\/(mcp|\.well-known\/oauth-protected-resource)/.test(target) ? 'mcp' : target.startsWith('/lab/') ? 'client' : 'as',
     method,
     url: `http://localhost:1234${target}`,
     status,

@@ -50,7 +50,7 @@ export function buildBoard(input: BoardInput): Board {
     const failedExchange = failure.exchangeId ? exchanges.get(failure.exchangeId) : undefined;
     if (failedExchange && !assignment.stepOf[failedExchange.id]) {
       // Recognised by kind, refused by the server: draw it on its message rather than as unexpected.
-      const step = diagram.steps.find((candidate) => recognises(candidate.match, failedExchange));
+      const step = diagram.steps.find((candidate) => recognises(candidate, failedExchange));
       if (step) {
         exchangesOf.get(step.id)!.push(failedExchange);
         unexpected = unexpected.filter((exchange) => exchange.id !== failedExchange.id);
