@@ -15,12 +15,16 @@ export interface AuthOptionFlow {
   title: string;
   /** Short, for a radio button: "2 · GitHub". */
   label: string;
+  /** One line: who signs the user in, who issues the tokens. */
+  summary: string;
   /** The MCP endpoint's path on the lab's origin, per transport it is served over. */
   endpoints: Partial<Record<Transport, string>>;
   /** The diagram (diagrams/<id>.mmd) of each part of a run, per transport. Refresh and revoke share one. */
   diagrams: Partial<Record<Transport, Partial<Record<Part, string>>>>;
   /** The tool called at the end of the main flow. */
   toolCall: { name: string; arguments: Record<string, unknown> };
+  /** The tool only this option's endpoint has, if any: what shows what is special about it. */
+  ownTool: { name: string; summary: string } | null;
   /** How a client may get a client_id here. */
   registrations: Registration[];
   /** What can be done after the main flow. */
@@ -43,9 +47,11 @@ export const AUTH_OPTIONS: Record<AuthOptionId, AuthOptionFlow> = {
     id: 'worker',
     title: 'Option 1: the Worker is the authorization server',
     label: '1 · The Worker',
+    summary: 'The Worker signs the user in and issues the tokens.',
     endpoints: { 'streamable-http': '/mcp', sse: '/sse' },
     diagrams: OPTION_1_DIAGRAMS,
     toolCall: { name: 'whoami', arguments: {} },
+    ownTool: null,
     registrations: ['dcr', 'preregistered', 'cimd'],
     onDemand: ['refresh', 'step-up', 'revoke'],
     inWindow: 'sign in, then Allow or Deny.',
@@ -54,9 +60,11 @@ export const AUTH_OPTIONS: Record<AuthOptionId, AuthOptionFlow> = {
     id: 'github',
     title: 'Option 2: GitHub behind the Worker',
     label: '2 · GitHub',
+    summary: 'GitHub signs the user in; the Worker issues the tokens.',
     endpoints: { 'streamable-http': '/github/mcp' },
     diagrams: behindTheWorker('github'),
     toolCall: { name: 'github_profile', arguments: {} },
+    ownTool: { name: 'github_profile', summary: 'calls GitHub with the token the Worker keeps' },
     registrations: ['dcr', 'preregistered', 'cimd'],
     onDemand: ['refresh', 'step-up', 'revoke'],
     inWindow: 'allow the app on the Worker’s consent page, then authorize it at GitHub.',
@@ -65,9 +73,11 @@ export const AUTH_OPTIONS: Record<AuthOptionId, AuthOptionFlow> = {
     id: 'oidc-proxy',
     title: 'Option 3a: your OpenID provider behind the Worker (proxy)',
     label: '3a · OIDC proxy',
+    summary: 'Your OpenID provider signs the user in; the Worker issues the tokens.',
     endpoints: { 'streamable-http': '/oidc/mcp' },
     diagrams: behindTheWorker('oidc-proxy'),
     toolCall: { name: 'oidc_userinfo', arguments: {} },
+    ownTool: { name: 'oidc_userinfo', summary: 'calls the provider’s userinfo with the token the Worker keeps' },
     registrations: ['dcr', 'preregistered', 'cimd'],
     onDemand: ['refresh', 'step-up', 'revoke'],
     inWindow: 'allow the app on the Worker’s consent page, then sign in at the OpenID provider.',
@@ -76,9 +86,11 @@ export const AUTH_OPTIONS: Record<AuthOptionId, AuthOptionFlow> = {
     id: 'oidc-external',
     title: 'Option 3b: your provider as the authorization server',
     label: '3b · Separate AS',
+    summary: 'Your provider issues the tokens; the Worker only checks them.',
     endpoints: { 'streamable-http': '/external/mcp' },
     diagrams: { 'streamable-http': { main: 'oidc-external', 'step-up': 'oidc-external-step-up' } },
     toolCall: { name: 'token_claims', arguments: {} },
+    ownTool: { name: 'token_claims', summary: 'what the server verified in the provider’s token' },
     // The client registers at the provider: the lab's pre-registered client exists only at the Worker.
     registrations: ['dcr', 'cimd'],
     // The provider issues no refresh tokens and has no revocation endpoint (the simulated one, and many real ones for public clients).

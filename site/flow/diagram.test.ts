@@ -57,6 +57,11 @@ describe('parseDiagram', () => {
     ]);
   });
 
+  test('a participant label broken over lines in the picture reads as one line', () => {
+    const diagram = parseDiagram('test', header.replace('participant AS as Authorization server', 'participant AS as Authorization server<br/>(the Worker)') + token);
+    expect(diagram.actors[1]).toEqual({ id: 'as', label: 'Authorization server (the Worker)' });
+  });
+
   test('a why may say "match:" without starting a field', () => {
     const source = token.replace('%% why: And the verifier.', '%% why: The hash must match: S256.');
     expect(parseDiagram('test', header + source).steps[0].why).toBe('The client trades the code. The hash must match: S256.');

@@ -66,7 +66,8 @@ export function parseDiagram(id: string, source: string): FlowDiagram {
     const participant = PARTICIPANT.exec(line);
     if (participant) {
       const actor = actorOf(participant[1]);
-      if (actor) actors.push({ id: actor, label: participant[2]?.trim() ?? participant[1] });
+      // A label may break lines in the picture (<br/>); in words it is one line.
+      if (actor) actors.push({ id: actor, label: (participant[2] ?? participant[1]).replace(/<br\s*\/?>/gi, ' ').replace(/\s+/g, ' ').trim() });
       else problems.push(`${at}: unknown actor "${participant[1]}" (use ${ACTORS.join(', ')})`);
       return;
     }

@@ -1,15 +1,17 @@
 import { assign, partOf } from '../flow/assign';
+import { AUTH_OPTIONS, serverUrlFor, transportsOf, type AuthOptionId } from '../flow/auth-options';
 import { diagramIdFor } from '../flow/diagram';
 import { createFlowRun } from '../flow/engine';
 import { startTrace, type TraceConnection } from '../flow/trace-client';
-import type { CapturedExchange, FlowCheck, FlowDiagram, FlowEvent, FlowFailure, FlowRun, OnDemandAction, StepState, Transport } from '../flow/types';
+import type { ActorId, CapturedExchange, FlowCheck, FlowDiagram, FlowEvent, FlowFailure, FlowRun, OnDemandAction, StepState, Transport } from '../flow/types';
 import { Announcer, stepAnnouncement } from './announce';
-import { transportOf, type Part } from './diagram-catalog';
-import { setMessageState } from './diagram-svg';
+import { offeredOptions, type Part } from './diagram-catalog';
+import { setActorsLit, setMessageState } from './diagram-svg';
 import { h } from './dom';
 import { renderInspector, stateWord } from './inspector';
 import { hideNotice, renderChecks, renderUnexpected, showFailureNotice, showMessage } from './panels';
-import { explainCimd, lockOptions, readConfig } from './run-options';
+import { fetchProviders, providerNote, type ProviderInfo } from './provider-note';
+import { applyOption, chosenOption, explainCimd, lockOptions, readConfig } from './run-options';
 import { statusText, type Phase } from './status-text';
 import { afterFirstPaint, renderDiagram, whenNear, type RenderedDiagram } from './render-diagram';
 import { PopupBlockedError, SignInWindow } from './sign-in-window';
@@ -39,7 +41,10 @@ const isOnDemand = (action: string): action is OnDemandAction => action === 'ref
 export class PlayerController {
   readonly #root: HTMLElement;
   readonly #views: Map<string, View>;
+  #option: AuthOptionId;
   #transport: Transport;
+  /** Which providers the server uses (simulated or real), once it said. */
+  #providers: ProviderInfo[] | null = null;
   #part: Part = 'main';
   readonly #announcer: Announcer;
   readonly #signIn = new SignInWindow();
@@ -76,10 +81,12 @@ export class PlayerController {
         return [diagram.id, { diagram, root: viewRoot, canvas, buttons, drawing: null, drawn: null }];
       }),
     );
-    this.#transport = transportOf(diagrams[0].id) ?? 'streamable-http';
+    const [first] = offeredOptions(diagrams);
+    this.#option = first?.option ?? 'worker';
+    this.#transport = first?.transport ?? 'streamable-http';
     this.#announcer = new Announcer(this.#el('[data-fp-live]'));
     this.#tools = new ToolConsole(this.#el('[data-fp-after]'), {
-      origin: location.origin,
+      serverUrl: () => serverUrlFor(location.origin, this.#option, this.#transport),
       transport: () => this.#transport,
       traceId: () => this.#trace?.traceId ?? '',
       exchanges: () => [...this.#exchanges.values()],
@@ -89,6 +96,13 @@ export class PlayerController {
     });
     this.#bind();
     explainCimd(this.#root);
+    this.#applyOption();
+    if (offeredOptions(diagrams).some(({ option }) => option !== 'worker')) {
+      void fetchProviders(location.origin).then((providers) => {
+        this.#providers = providers;
+        this.#renderProvider();
+      });
+    }
     // The sticky inspector sits below the sticky controls, whose height depends on the status line.
     new ResizeObserver(([entry]) => this.#root.style.setProperty('--fp-controls-height', `${Math.ceil(entry.borderBoxSize[0].blockSize)}px`)).observe(this.#el('.fp-controls'));
     this.#update();
@@ -103,9 +117,9 @@ export class PlayerController {
     return this.#root.querySelector<T>(selector)!;
   }
 
-  /** The view on screen: the current transport's diagram for the current part, or the only one. */
+  /** The view on screen: the current option's and transport's diagram for the current part, or the only one. */
   #view(): View {
-    const wanted = this.#views.get(diagramIdFor(this.#transport, this.#part));
+    const wanted = this.#views.get(diagramIdFor(this.#transport, this.#part, this.#option));
     return wanted ?? this.#views.values().next().value!;
   }
 
@@ -138,6 +152,38 @@ export class PlayerController {
         this.#showPart('main');
       }),
     );
+    this.#root.querySelectorAll<HTMLInputElement>('input[name$="-option"]').forEach((input) =>
+      input.addEventListener('change', () => {
+        const option = chosenOption(this.#root);
+        if (!option) return;
+        this.#reset();
+        this.#option = option;
+        if (!transportsOf(option).includes(this.#transport)) this.#transport = 'streamable-http';
+        this.#applyOption();
+        this.#showPart('main', { force: true });
+      }),
+    );
+  }
+
+  /** What the chosen option changes around the diagram: the choices it takes, its provider, its own tool, what it can do after the flow. */
+  #applyOption(): void {
+    const option = AUTH_OPTIONS[this.#option];
+    applyOption(this.#root, this.#option);
+    this.#renderProvider();
+    this.#tools.setOptionTool(option.ownTool);
+    for (const button of this.#root.querySelectorAll<HTMLButtonElement>('[data-fp-extra]')) button.hidden = !option.onDemand.includes(button.dataset.fpExtra as OnDemandAction);
+    this.#el('[data-fp-after-intro]').textContent = option.onDemand.includes('refresh')
+      ? 'The client holds an access token and a refresh token now. Use them the way a real client would, and watch each request join the trace.'
+      : 'The client holds an access token from the provider now, and no refresh token: this provider issues none to a public client, and offers no revocation endpoint, so there is nothing to refresh or revoke. Step up, or call a tool, and watch each request join the trace.';
+  }
+
+  #renderProvider(): void {
+    const line = this.#el('[data-fp-provider]');
+    const note = this.#providers ? providerNote(this.#option, this.#providers) : null;
+    line.hidden = note === null;
+    if (!note) return;
+    line.dataset.tone = note.tone;
+    line.replaceChildren(h('strong', {}, note.lead), note.text);
   }
 
   #draw(view: View): Promise<RenderedDiagram | null> {
@@ -159,12 +205,13 @@ export class PlayerController {
     return view.drawing;
   }
 
-  #showPart(part: Part): void {
+  #showPart(part: Part, { force = false } = {}): void {
     const target = part === 'revoke' ? 'refresh' : part;
     const before = this.#view();
     this.#part = target;
     const after = this.#view();
-    if (before !== after) {
+    if (force) for (const view of this.#views.values()) view.root.hidden = view !== after;
+    if (before !== after || force) {
       before.root.hidden = true;
       after.root.hidden = false;
       this.#selection = null;
@@ -243,7 +290,7 @@ export class PlayerController {
       );
     }
     this.#runStartedAt = Date.now();
-    const run = createFlowRun(readConfig(this.#root, this.#transport), {
+    const run = createFlowRun(readConfig(this.#root, this.#option, this.#transport), {
       fetch: (input, init) => fetch(input, init),
       now: () => Date.now(),
       traceId: this.#trace?.traceId ?? '',
@@ -368,7 +415,7 @@ export class PlayerController {
   /** Which diagram an exchange is drawn on: its part of the run (tool calls from the editor: the main flow). */
   #diagramOf(exchange: CapturedExchange): string {
     const part = exchange.id.startsWith('tool-') ? 'main' : partOf(this.#events, exchange);
-    return diagramIdFor(this.#transport, part);
+    return diagramIdFor(this.#transport, part, this.#option);
   }
 
   #update(options: { announce?: boolean } = {}): void {
@@ -411,6 +458,9 @@ export class PlayerController {
     const view = this.#view();
     const states = this.#board?.states;
     const selected = this.#selection?.kind === 'step' ? this.#selection.id : null;
+    // The boxes of the message in focus light up with it: the provider's, when its pages or the Worker's calls to it are.
+    const focused = view.diagram.steps.find((step) => step.id === selected && states?.get(step.id) !== 'pending');
+    if (view.drawn) setActorsLit(view.drawn.actors, new Set<ActorId>(focused ? [focused.from, focused.to] : []));
     for (const step of view.diagram.steps) {
       const state = states?.get(step.id) ?? 'pending';
       setMessageState(view.drawn?.messages.get(step.id), state, step.id === selected);
@@ -521,6 +571,7 @@ export class PlayerController {
         nextAction: this.#run?.nextAction ?? null,
         steps: this.#view().diagram.steps,
         states: this.#board?.states,
+        inWindow: AUTH_OPTIONS[this.#option].inWindow,
       }),
     );
   }

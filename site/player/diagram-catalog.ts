@@ -1,31 +1,37 @@
+import { AUTH_OPTIONS, mainDiagramOf, optionsShownWith, transportsOf, type AuthOptionId, type Part } from '../flow/auth-options';
 import { diagramIdFor } from '../flow/diagram';
-import type { FlowDiagram, OnDemandAction, Transport } from '../flow/types';
+import type { FlowDiagram, Transport } from '../flow/types';
 
 /**
- * Which diagrams one player shows. A run of option 1 is drawn on several diagrams: the main flow,
+ * Which diagrams one player shows. A run is drawn on several diagrams: its option's main flow,
  * and one per on-demand part (refresh and revoke share one), each per transport
- * (`diagramIdFor`). A lesson names its main diagram; the player brings the rest.
+ * (`diagramIdFor`). A lesson names its main diagram; the player brings the rest, and the other
+ * options that lesson compares (site/flow/auth-options.ts). The /lab page shows every option.
  */
-export type Part = 'main' | OnDemandAction;
-export const TRANSPORTS: Transport[] = ['streamable-http', 'sse'];
-export const PARTS: Part[] = ['main', 'refresh', 'step-up', 'revoke'];
+export type { Part };
 
-/** The transport whose main diagram this is, or null for a diagram the transport switch does not cover. */
-export function transportOf(diagramId: string): Transport | null {
-  return TRANSPORTS.find((transport) => diagramIdFor(transport, 'main') === diagramId) ?? null;
+/** The options and transports a player opened on these diagrams offers, in the order given. */
+export function offeredOptions(diagrams: Pick<FlowDiagram, 'id'>[]): { option: AuthOptionId; transport: Transport }[] {
+  const offered = new Map<AuthOptionId, { option: AuthOptionId; transport: Transport }>();
+  for (const diagram of diagrams) {
+    const main = mainDiagramOf(diagram.id);
+    if (main && !offered.has(main.option)) offered.set(main.option, main); // its first transport is the one shown first
+  }
+  return [...offered.values()];
 }
 
-/** Every diagram a player opened on `mainId` may show, that exists: its own transport's first. */
-export function playerDiagramIds(mainId: string): string[] {
-  const transport = transportOf(mainId);
-  if (!transport) return [mainId];
-  const ordered = [transport, ...TRANSPORTS.filter((other) => other !== transport)];
-  return [...new Set(ordered.flatMap((each) => PARTS.map((part) => diagramIdFor(each, part))))];
-}
-
-/** Labels for the part switch: refresh and revoke share a diagram, and so a label. */
-export function partLabel(diagram: Pick<FlowDiagram, 'id'>, transport: Transport): string {
-  if (diagram.id === diagramIdFor(transport, 'step-up')) return 'Step-up';
-  if (diagram.id === diagramIdFor(transport, 'refresh')) return 'Refresh and revoke';
-  return 'Main flow';
+/**
+ * Every diagram a player opened on `mainId` may show: its option's (its own transport's first),
+ * then those of the options shown with it, or of `options` when given.
+ */
+export function playerDiagramIds(mainId: string, options?: AuthOptionId[]): string[] {
+  const main = mainDiagramOf(mainId);
+  if (!main) return [mainId];
+  const shown = [main.option, ...(options ?? optionsShownWith(main.option)).filter((option) => option !== main.option)];
+  const ids = shown.flatMap((option) => {
+    const transports = transportsOf(option);
+    const ordered = option === main.option ? [main.transport, ...transports.filter((transport) => transport !== main.transport)] : transports;
+    return ordered.flatMap((transport) => (['main', ...AUTH_OPTIONS[option].onDemand] as Part[]).map((part) => diagramIdFor(transport, part, option)));
+  });
+  return [...new Set(ids)];
 }

@@ -1,3 +1,4 @@
+import type { AuthOptionId } from '../flow/auth-options';
 import { parseDiagram } from '../flow/diagram';
 import type { FlowDiagram } from '../flow/types';
 import { playerDiagramIds } from './diagram-catalog';
@@ -20,8 +21,11 @@ export function loadDiagram(id: string): FlowDiagram {
   return parseDiagram(id, source);
 }
 
-/** The diagrams a player opened on `mainId` shows, the main one first. */
-export function playerDiagrams(mainId: string): FlowDiagram[] {
+/**
+ * The diagrams a player opened on `mainId` shows, the main one first: its option's, then those of
+ * the options it is compared with (a lesson's), or of `options` (the /lab page: all of them).
+ */
+export function playerDiagrams(mainId: string, options?: AuthOptionId[]): FlowDiagram[] {
   if (!diagramExists(mainId)) loadDiagram(mainId); // throws, naming the diagrams there are
-  return playerDiagramIds(mainId).filter(diagramExists).map(loadDiagram);
+  return playerDiagramIds(mainId, options).filter(diagramExists).map(loadDiagram);
 }

@@ -1,4 +1,4 @@
-import type { FlowStep, StepState } from '../flow/types';
+import type { ActorId, FlowStep, StepState } from '../flow/types';
 
 /**
  * Finds the messages in the SVG Mermaid drew for a sequence diagram and turns each into a
@@ -76,4 +76,29 @@ export function setMessageState(group: SVGGElement | undefined, state: StepState
   if (!group) return;
   if (group.dataset.state !== state) group.dataset.state = state;
   group.classList.toggle('is-selected', selected);
+}
+
+/**
+ * The participants' boxes and lifelines, tagged `data-actor` with their actor id (Mermaid marks
+ * them `data-et="participant"` / `"life-line"` with the participant's name in `data-id`).
+ */
+export function tagActors(svg: SVGSVGElement, actors: ActorId[]): Map<ActorId, Element[]> {
+  const tagged = new Map<ActorId, Element[]>();
+  for (const element of svg.querySelectorAll('[data-et="participant"], [data-et="life-line"]')) {
+    const actor = element.getAttribute('data-id')?.toLowerCase() as ActorId | undefined;
+    if (!actor || !actors.includes(actor)) continue;
+    element.setAttribute('data-actor', actor);
+    tagged.set(actor, [...(tagged.get(actor) ?? []), element]);
+  }
+  return tagged;
+}
+
+/** Lights the boxes of the actors taking part in the message in focus (`data-lit`), and only those. */
+export function setActorsLit(actors: Map<ActorId, Element[]>, lit: ReadonlySet<ActorId>): void {
+  for (const [actor, elements] of actors) {
+    for (const element of elements) {
+      if (lit.has(actor)) element.setAttribute('data-lit', '');
+      else element.removeAttribute('data-lit');
+    }
+  }
 }

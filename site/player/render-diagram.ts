@@ -1,5 +1,5 @@
-import type { FlowDiagram } from '../flow/types';
-import { tagMessages, type TaggedDiagram } from './diagram-svg';
+import type { ActorId, FlowDiagram } from '../flow/types';
+import { tagActors, tagMessages, type TaggedDiagram } from './diagram-svg';
 
 /**
  * Draws a diagram with Mermaid, which is large (about 190 KB gzipped for a sequence diagram):
@@ -62,6 +62,8 @@ export function whenNear(element: Element): Promise<void> {
 
 export interface RenderedDiagram extends TaggedDiagram {
   svg: SVGSVGElement;
+  /** Each participant's box and lifeline. */
+  actors: Map<ActorId, Element[]>;
 }
 
 export async function renderDiagram(canvas: HTMLElement, diagram: FlowDiagram): Promise<RenderedDiagram> {
@@ -74,5 +76,5 @@ export async function renderDiagram(canvas: HTMLElement, diagram: FlowDiagram): 
   svg.removeAttribute('style');
   // Natural size when there is room, scaled down to fit up to a point (player.css), then scrolled sideways.
   svg.style.setProperty('--fp-natural-width', `${Math.round(svg.viewBox.baseVal.width)}px`);
-  return { svg, ...tagMessages(svg, diagram.steps) };
+  return { svg, ...tagMessages(svg, diagram.steps), actors: tagActors(svg, diagram.actors.map((actor) => actor.id)) };
 }

@@ -28,8 +28,16 @@ describe('statusText', () => {
     expect(statusText(input({ phase: 'paused', nextAction: 'token' }, { probe: 'done' }))).toBe('Paused after step 1 of 3. Next: token. Press Step for one more request, or Continue.');
   });
 
-  it('sends the learner to the sign-in window while the authorization waits for them', () => {
-    expect(statusText(input({ phase: 'running', currentAction: 'authorize' }))).toContain('sign-in window');
+  it('sends the learner to the sign-in window while the authorization waits for them, saying what to do there', () => {
+    expect(statusText(input({ phase: 'running', currentAction: 'authorize' }))).toBe('Waiting for you in the sign-in window: sign in, then Allow or Deny.');
+    expect(statusText(input({ phase: 'running', currentAction: 'authorize', inWindow: 'allow the app, then authorize it at GitHub.' }))).toBe(
+      'Waiting for you in the sign-in window: allow the app, then authorize it at GitHub.',
+    );
+  });
+
+  it('at the end, says why messages on another site stayed grey', () => {
+    expect(statusText(input({ phase: 'success' }, { probe: 'done', token: 'done', initialize: 'done' }))).toMatch(/^Done: every step happened/);
+    expect(statusText(input({ phase: 'success' }, { probe: 'done', token: 'pending', initialize: 'done' }))).toMatch(/another site, which the lab cannot record/);
   });
 
   it('names the running step, and the failed one', () => {

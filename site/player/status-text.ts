@@ -11,6 +11,8 @@ export interface StatusInput {
   nextAction: string | null;
   steps: FlowStep[];
   states: Map<string, StepState> | undefined;
+  /** What the user does in the sign-in window for this auth option (site/flow/auth-options.ts). */
+  inWindow?: string;
 }
 
 const ON_DEMAND: Record<OnDemandAction, string> = {
@@ -19,7 +21,7 @@ const ON_DEMAND: Record<OnDemandAction, string> = {
   revoke: 'Revoking the grant…',
 };
 
-export function statusText({ phase, onDemand, currentAction, nextAction, steps, states }: StatusInput): string {
+export function statusText({ phase, onDemand, currentAction, nextAction, steps, states, inWindow = 'sign in, then Allow or Deny.' }: StatusInput): string {
   if (onDemand) return ON_DEMAND[onDemand];
   const reached = steps.filter((step) => states?.get(step.id) === 'done').at(-1);
   switch (phase) {
@@ -28,13 +30,17 @@ export function statusText({ phase, onDemand, currentAction, nextAction, steps, 
     case 'starting':
       return 'Starting a trace: the Worker will record what this page cannot see…';
     case 'running': {
-      if (currentAction === 'authorize') return 'Waiting for you in the sign-in window: sign in, then Allow or Deny.';
+      if (currentAction === 'authorize') return `Waiting for you in the sign-in window: ${inWindow}`;
       const active = steps.find((step) => states?.get(step.id) === 'active');
       return active ? `Running step ${active.index + 1}: ${active.label}` : 'Running…';
     }
     case 'paused':
       return `Paused${reached ? ` after step ${reached.index + 1} of ${steps.length}` : ''}. Next: ${nextAction ?? 'nothing'}. Press Step for one more request, or Continue.`;
     case 'success':
+      // A real provider's pages are on another site: the run went through them, the lab could not record them.
+      if (steps.some((step) => !step.optional && states?.get(step.id) === 'pending')) {
+        return 'Done. The messages still grey happened on another site, which the lab cannot record; every other step has the real request behind it.';
+      }
       return 'Done: every step happened, each with the real request behind it. Select any message to inspect it.';
     case 'failed': {
       const failed = steps.find((step) => states?.get(step.id) === 'error');

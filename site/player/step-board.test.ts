@@ -100,3 +100,36 @@ describe('buildBoard', () => {
     expect(board(callbackArrived.slice(0, 3), 'failed', failure('check-s256'), 'as-metadata').failedStepId).toBe('as-metadata');
   });
 });
+
+describe('buildBoard, with a provider behind the Worker (option 3a)', () => {
+  const proxy = parseDiagram('oidc-proxy', readFileSync(new URL('../../diagrams/oidc-proxy.mmd', import.meta.url), 'utf8'));
+  const at = (channel: Channel, method: string, target: string, status: number, from: CapturedExchange['from'], to: CapturedExchange['to'], body: string | null = null) => ({
+    ...exchange(channel, method, target, status, body),
+    from,
+    to,
+  });
+  const toTheProvider = () => [
+    at('front', 'GET', '/authorize?client_id=c', 200, 'browser', 'as'),
+    at('front', 'POST', '/authorize/oidc', 302, 'browser', 'as'),
+    at('front', 'GET', '/simulated/oidc/authorize?client_id=w', 200, 'browser', 'upstream'),
+    at('front', 'POST', '/simulated/oidc/authorize', 302, 'browser', 'upstream'),
+    at('front', 'GET', '/authorize/oidc/callback?code=x&state=s', 302, 'browser', 'as'),
+  ];
+  const buildFor = (exchanges: CapturedExchange[], failureId: string) =>
+    buildBoard({ diagram: proxy, assignment: assign(proxy, exchanges), exchanges: new Map(exchanges.map((one) => [one.id, one])), outcome: 'failed', failure: failure(failureId), failedAction: 'authorize' });
+
+  it('an ID token the Worker refused is marked where the Worker checked it: its callback from the provider', () => {
+    const exchanges = [...toTheProvider(), at('back', 'POST', '/simulated/oidc/token', 200, 'as', 'upstream', 'grant_type=authorization_code'), at('front', 'GET', '/lab/callback?error=server_error', 200, 'browser', 'client')];
+    const result = buildFor(exchanges, 'id-token-rejected');
+    expect(result.failedStepId).toBe('provider-callback');
+    expect(result.states.get('code-exchange')).toBe('done');
+    expect(result.states.get('callback')).toBe('done');
+  });
+
+  it('a provider that failed the code exchange: that message, where the 500 came back', () => {
+    const exchanges = [...toTheProvider(), at('back', 'POST', '/simulated/oidc/token', 500, 'as', 'upstream', 'grant_type=authorization_code'), at('front', 'GET', '/lab/callback?error=temporarily_unavailable', 200, 'browser', 'client')];
+    const result = buildFor(exchanges, 'upstream-unavailable');
+    expect(result.failedStepId).toBe('code-exchange');
+    expect([...result.states].filter(([, state]) => state === 'error').map(([id]) => id)).toEqual(['code-exchange']);
+  });
+});

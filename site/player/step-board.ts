@@ -27,14 +27,23 @@ export interface BoardInput {
   failedAction: string | null;
 }
 
-/** Checks are made on a response the client already has: the step that brought it is the one that failed. */
-const CHECK_STEPS: Record<string, string> = {
+/**
+ * Failures that belong to a message other than the exchange that reported them. Checks are made on
+ * a response the client already has: the step that brought it is the one that failed. A provider
+ * failure reaches the client on its callback, but happened at the Worker: its code exchange with
+ * the provider, or its check of the ID token when the browser came back from the provider.
+ */
+const FAILURE_STEPS: Record<string, string> = {
   'check-state': 'callback',
   'check-iss': 'callback',
   'check-issuer-match': 'as-metadata',
   'check-s256': 'as-metadata',
   'check-audience': 'resource-metadata',
   'check-resource-sent': 'token',
+  'check-token-audience': 'token',
+  'upstream-unavailable': 'code-exchange',
+  'upstream-refused': 'code-exchange',
+  'id-token-rejected': 'provider-callback',
 };
 
 export function buildBoard(input: BoardInput): Board {
@@ -79,7 +88,7 @@ function failedStep(
   if (failure.exchangeId) {
     for (const [id, list] of exchangesOf) if (list.some((exchange) => exchange.id === failure.exchangeId)) return id;
   }
-  const checked = has(CHECK_STEPS[failure.id ?? '']);
+  const checked = has(FAILURE_STEPS[failure.id ?? '']);
   if (checked) return checked;
   const notDone = (step: FlowStep) => !step.optional && states.get(step.id) !== 'done';
   if (failure.id === 'popup-blocked' || failure.id === 'window-closed') {

@@ -62,14 +62,15 @@ const jsonOf = (text: string): unknown => {
 
 export class ToolClient {
   readonly #recorder: Recorder;
-  readonly #origin: string;
+  readonly #serverUrl: string;
   readonly #transport: Transport;
   readonly #abort = new AbortController();
   #sse: { token: string; connection: McpConnection; streamId: string } | null = null;
   readonly #latest: Map<string, CapturedExchange> = new Map();
 
-  constructor(options: { origin: string; transport: Transport; traceId: string; record(exchange: CapturedExchange): void }) {
-    this.#origin = options.origin;
+  /** `serverUrl`: the MCP endpoint the run authorized for (its token is valid there only). */
+  constructor(options: { serverUrl: string; transport: Transport; traceId: string; record(exchange: CapturedExchange): void }) {
+    this.#serverUrl = options.serverUrl;
     this.#transport = options.transport;
     this.#recorder = new Recorder({
       fetch: (input, init) => fetch(input, init),
@@ -94,7 +95,7 @@ export class ToolClient {
   }
 
   async #sendStreamable(text: string, token: string): Promise<ToolCallResult> {
-    const sent = await this.#recorder.send('mcp', `${this.#origin}/mcp`, {
+    const sent = await this.#recorder.send('mcp', this.#serverUrl, {
       method: 'POST',
       headers: {
         'Content-Type': 'application/json',
@@ -125,7 +126,7 @@ export class ToolClient {
     if (this.#sse?.token !== token) {
       this.#sse?.connection.close();
       this.#sse = null;
-      const { opened, connection, problem } = await openSse(this.#recorder, `${this.#origin}/sse`, token, this.#abort.signal);
+      const { opened, connection, problem } = await openSse(this.#recorder, this.#serverUrl, token, this.#abort.signal);
       if (!connection) {
         return { exchange: opened.exchange, status: opened.exchange.status, progress: [], challenge: parseBearerChallenge(opened.header('www-authenticate')), problem };
       }

@@ -24,7 +24,8 @@ export function toolCallRequest(tool: string, id = 1): string {
 }
 
 export interface ToolConsoleHost {
-  origin: string;
+  /** The MCP endpoint the run authorized for. */
+  serverUrl(): string;
   transport(): Transport;
   traceId(): string;
   exchanges(): CapturedExchange[];
@@ -61,6 +62,18 @@ export class ToolConsole {
   setEnabled(enabled: boolean): void {
     this.#enabled = enabled;
     this.#el<HTMLButtonElement>('[data-fp-send]').disabled = !enabled;
+  }
+
+  /**
+   * The tool only this option's endpoint has (github_profile, oidc_userinfo, token_claims), listed
+   * after the shared ones; null for none.
+   */
+  setOptionTool(tool: { name: string; summary: string } | null): void {
+    const select = this.#el('[data-fp-tool]');
+    select.querySelector('[data-option-tool]')?.remove();
+    if (tool) select.appendChild(h('option', { value: tool.name, 'data-option-tool': '' }, `${tool.name}: ${tool.summary}`));
+    if (!select.querySelector(`option[value="${formField(this.#root, '[data-fp-tool]').value}"]`)) formField(this.#root, '[data-fp-tool]').value = 'whoami';
+    this.#editor?.setValue(toolCallRequest(this.#tool(), this.#nextId));
   }
 
   reset(): void {
@@ -108,7 +121,7 @@ export class ToolConsole {
     const send = this.#el<HTMLButtonElement>('[data-fp-send]');
     send.disabled = true;
     status.textContent = 'Sending…';
-    this.#client ??= new ToolClient({ origin: this.#host.origin, transport: this.#host.transport(), traceId: this.#host.traceId(), record: (exchange) => this.#host.record(exchange) });
+    this.#client ??= new ToolClient({ serverUrl: this.#host.serverUrl(), transport: this.#host.transport(), traceId: this.#host.traceId(), record: (exchange) => this.#host.record(exchange) });
     try {
       const result = await this.#client.send(this.#editor.getValue(), latestAccessToken(this.#host.exchanges()));
       status.textContent = result.status === null ? 'No response.' : `HTTP ${result.status}`;

@@ -1,0 +1,25 @@
+import { describe, expect, test } from 'vitest';
+import { offeredOptions, playerDiagramIds } from './diagram-catalog';
+
+const ids = (list: string[]) => list.map((id) => ({ id }));
+
+describe('the diagrams a player shows', () => {
+  test('a lesson on option 1 over SSE: that transport first, then the other, each with its on-demand parts', () => {
+    expect(playerDiagramIds('worker-oauth-sse')).toEqual(['worker-oauth-sse', 'refresh-revoke-sse', 'step-up-sse', 'worker-oauth', 'refresh-revoke', 'step-up']);
+  });
+
+  test('a lesson on option 3a brings option 3b, which it is compared with; 3b has no refresh or revoke', () => {
+    expect(playerDiagramIds('oidc-proxy')).toEqual(['oidc-proxy', 'oidc-proxy-refresh-revoke', 'oidc-proxy-step-up', 'oidc-external', 'oidc-external-step-up']);
+  });
+
+  test('the options offered, each with the transport its first diagram uses', () => {
+    expect(offeredOptions(ids(playerDiagramIds('worker-oauth', ['worker', 'github', 'oidc-proxy', 'oidc-external'])))).toEqual([
+      { option: 'worker', transport: 'streamable-http' },
+      { option: 'github', transport: 'streamable-http' },
+      { option: 'oidc-proxy', transport: 'streamable-http' },
+      { option: 'oidc-external', transport: 'streamable-http' },
+    ]);
+    expect(offeredOptions(ids(playerDiagramIds('worker-oauth-sse')))).toEqual([{ option: 'worker', transport: 'sse' }]);
+    expect(offeredOptions(ids(['step-up']))).toEqual([]);
+  });
+});
