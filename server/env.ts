@@ -19,6 +19,12 @@ export interface ServerEnv {
   LAB_SECRET?: string;
   /** Extra browser origins (comma-separated) allowed to call the MCP endpoints. */
   ALLOWED_ORIGINS?: string;
+  /**
+   * This Worker, bound to itself (a service binding to its own name in wrangler.jsonc). Optional:
+   * when present, the simulated providers are called through it instead of over the internet
+   * (server/upstream/upstream-fetch.ts).
+   */
+  SELF?: Fetcher;
 
   // Option 2, GitHub behind the Worker (server/options/github.ts). Both set: real GitHub, with
   // this OAuth app. Neither: the built-in Simulated GitHub. One alone is a configuration error.

@@ -9,6 +9,8 @@ import { withTracing, type LabEnv } from '../server/lab/index';
 export { LegacySseSession } from '../server/index';
 export { TraceSession } from '../server/lab/index';
 
-export default {
+// Annotated, not inferred: Env's SELF binding (this Worker bound to itself) refers back to this export's type.
+const worker: ExportedHandler<Env> = {
   fetch: withTracing<LabEnv & Env>(async (request, env, ctx) => (await handleServerRequest(request, env as ServerEnv, ctx)) ?? handle(request, env, ctx)),
-} satisfies ExportedHandler<Env>;
+};
+export default worker;

@@ -99,6 +99,7 @@ export function providerRole(url: string, requestBody: string | null, origin: st
 /** Runs the handler for a traced request, recording it if it is a front-channel navigation. */
 export async function runTraced(trace: ActiveTrace, request: Request, handler: (request: Request) => Promise<Response>): Promise<Response> {
   installFetchRecorder();
+  installSelfRecorder(trace.env);
   let capture: Capture | null = null;
   try {
     const to = frontChannelTarget(request, new URL(request.url).pathname);
@@ -201,15 +202,31 @@ type TaggedFetch = typeof fetch & { [RECORDER]?: true };
 export function installFetchRecorder(): void {
   const inner = globalThis.fetch as TaggedFetch;
   if (inner[RECORDER]) return;
-  const recording: TaggedFetch = Object.assign(
+  globalThis.fetch = recordingFetch(inner, globalThis);
+}
+
+/**
+ * The same for the Worker's binding to itself (`SELF`, server/upstream/upstream-fetch.ts), through
+ * which it calls its own simulated providers: those calls are back-channel exchanges too. The
+ * binding object is shared by every request (and by `env` from cloudflare:workers), so it is
+ * wrapped once, in place.
+ */
+export function installSelfRecorder(env: LabEnv): void {
+  const binding = env.SELF as (Fetcher & { fetch: TaggedFetch }) | undefined;
+  if (!binding || binding.fetch[RECORDER]) return;
+  binding.fetch = recordingFetch(binding.fetch, binding);
+}
+
+function recordingFetch(inner: TaggedFetch, self: unknown): TaggedFetch {
+  return Object.assign(
     async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
       const trace = activeTrace.getStore();
-      if (!trace) return inner.call(globalThis, input, init);
+      if (!trace) return inner.call(self, input, init);
       let request: Request;
       try {
         request = new Request(input, init);
       } catch {
-        return inner.call(globalThis, input, init); // let fetch itself report a bad request
+        return inner.call(self, input, init); // let fetch itself report a bad request
       }
       let capture: Capture | null = null;
       try {
@@ -219,7 +236,7 @@ export function installFetchRecorder(): void {
       }
       let response: Response;
       try {
-        response = await activeTrace.exit(() => inner.call(globalThis, request));
+        response = await activeTrace.exit(() => inner.call(self, request));
       } catch (error) {
         capture?.(null, error);
         throw error;
@@ -229,7 +246,6 @@ export function installFetchRecorder(): void {
     },
     { [RECORDER]: true as const },
   );
-  globalThis.fetch = recording;
 }
 
 function headerList(headers: Headers): HeaderList {

@@ -1,3 +1,5 @@
+import { upstreamFetch } from './upstream-fetch';
+
 /**
  * A provider failed or answered something this Worker cannot trust. `code` is what the MCP client
  * is told (an RFC 6749 §4.1.2.1 error, redirected with its state and iss); `publicDescription` is
@@ -18,14 +20,15 @@ export class UpstreamError extends Error {
 const TIMEOUT_MS = 10_000;
 
 /**
- * One call to a provider, always through the global fetch (so the lab's trace shows it as a
- * back-channel exchange). Network failures, timeouts and 5xx are `temporarily_unavailable`: the
- * same request may work later. Other statuses are returned for the caller to judge.
+ * One call to a provider, over HTTP (upstream-fetch.ts: the global fetch, or this Worker's SELF
+ * binding for its own simulated providers; the lab's trace records both as back-channel
+ * exchanges). Network failures, timeouts and 5xx are `temporarily_unavailable`: the same request
+ * may work later. Other statuses are returned for the caller to judge.
  */
 export async function callProvider(provider: string, url: string, init: RequestInit = {}): Promise<Response> {
   let response: Response;
   try {
-    response = await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(TIMEOUT_MS) });
+    response = await upstreamFetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(TIMEOUT_MS) });
   } catch (error) {
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     throw new UpstreamError('temporarily_unavailable', `${provider} could not be reached.`, `${new URL(url).origin}${new URL(url).pathname}: ${reason}`);

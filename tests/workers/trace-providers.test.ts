@@ -7,6 +7,7 @@ import { configure, resourceOf, restoreConfiguration } from './support/options';
 import { authorizationUrl, CALLBACK, pkce, registerClient } from './support/oauth-client';
 import { headerOf, TraceStream, TracingBrowser } from './support/trace';
 import { routeUpstreamToWorker } from './support/upstream';
+import { exports } from 'cloudflare:workers';
 import { callWorker, ORIGIN } from './support/worker';
 
 // Who is who when a provider is involved (options 2, 3a and 3b): the provider's pages are drawn as
@@ -192,3 +193,55 @@ describe('GET /lab/providers: which providers are simulated, and no secrets', ()
   });
 });
 
+
+describe('the SELF binding: the Worker calls its own simulated providers through it', () => {
+  /** Stands in for the service binding wrangler.jsonc declares: the request goes to this Worker's own handler. */
+  function bindSelf() {
+    const received: string[] = [];
+    const binding = {
+      fetch(input: RequestInfo | URL, init?: RequestInit) {
+        const request = new Request(input, init);
+        received.push(`${request.method} ${new URL(request.url).pathname}`);
+        return exports.default.fetch(request);
+      },
+    };
+    configure({ SELF: binding as unknown as Fetcher });
+    return received;
+  }
+
+  it('option 2: the code exchange and the user lookup go through SELF, not out to the network, and are still recorded', async () => {
+    const network = routeUpstreamToWorker();
+    const throughSelf = bindSelf();
+    const { browser, stream } = await tracedBrowser();
+    const client = await registerClient();
+    const { challenge } = await pkce();
+    const outcome = await authorizeAsUser(authorizationUrl({ client, challenge, resource: resourceOf('github') }), browser.jar, { fetch: navigating(browser) });
+    expect(new URL(outcome.location!).searchParams.get('code')).toBeTruthy();
+    expect(throughSelf).toEqual(['POST /simulated/github/login/oauth/access_token', 'GET /simulated/github/api/user']);
+    expect(network.calls).toEqual([]);
+    const back = (await exchanges(stream, 7)).filter((exchange) => exchange.channel === 'back');
+    expect(back.map(route)).toEqual([
+      'back as→upstream POST /simulated/github/login/oauth/access_token 200',
+      'back as→upstream GET /simulated/github/api/user 200',
+    ]);
+    expect(back[0].redacted).toEqual(expect.arrayContaining(['body.client_secret', 'response.access_token']));
+    stream.close();
+  });
+
+  it('a provider configured elsewhere is reached over the network, even at a path like a simulated one', async () => {
+    const network = routeUpstreamToWorker(async (request) =>
+      new URL(request.url).origin === 'https://other-lab.example' ? Response.json({ error: 'not here' }, { status: 404 }) : undefined,
+    );
+    const throughSelf = bindSelf();
+    configure({ OIDC_ISSUER: 'https://other-lab.example/simulated/oidc' });
+    const answer = await callWorker('/external/mcp', {
+      method: 'POST',
+      body: JSON.stringify(initializeRequest()),
+      headers: { 'content-type': 'application/json', accept: ACCEPT, 'mcp-protocol-version': PROTOCOL_VERSION, authorization: 'Bearer eyJhbGciOiJFUzI1NiJ9.e30.c2ln' },
+    });
+    await answer.body?.cancel();
+    expect(answer.status).toBe(503); // no discovery document there: the token could not be checked
+    expect(throughSelf).toEqual([]);
+    expect(network.calls.map((call) => call.url.href)).toEqual(['https://other-lab.example/simulated/oidc/.well-known/openid-configuration']);
+  });
+});
