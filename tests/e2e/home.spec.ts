@@ -10,7 +10,7 @@ test.describe('home page', () => {
     const lessons = page.getByRole('region', { name: 'Lessons' }).getByRole('listitem');
     await expect(lessons).toHaveCount(8);
     await expect(lessons.first().getByRole('link')).toHaveText(/Why an MCP server needs authorization/);
-    await expect(lessons.filter({ hasText: 'Planned' })).toHaveCount(2);
+    await expect(lessons.filter({ hasText: 'Planned' })).toHaveCount(0);
 
     await page.waitForLoadState('networkidle');
     expect(problems).toEqual([]);

@@ -119,7 +119,7 @@ test.describe('the player, option by option', () => {
     await expect(playerOf(page).getByRole('button', { name: 'Refresh the token' })).toBeVisible();
   });
 
-  test('option 3b offers step-up only: its provider issues no refresh token and has no revocation endpoint', async ({ page }) => {
+  test('option 3b offers step-up only: its provider issues no refresh token and has no revocation endpoint', async ({ page, origin }) => {
     await openPlayer(page);
     await chooseOption(page, 'oidc-external');
     await runThroughProvider(page, 'oidc-external');
@@ -129,7 +129,13 @@ test.describe('the player, option by option', () => {
     await expect(after.getByRole('button', { name: 'Revoke the token' })).toBeHidden();
     await expect(after.locator('[data-fp-after-intro]')).toContainText('no refresh token');
     await expect(after.getByRole('button', { name: 'Step up: call save_note' })).toBeVisible();
-    // The option's own tool is in the tool list, and the editor sends to its endpoint.
-    await expect(after.locator('[data-fp-tool] option[value="token_claims"]')).toHaveCount(1);
+    // The option's own tool is in the tool list, and the editor sends it to this option's endpoint, with the provider's token.
+    await after.getByLabel('Tool', { exact: true }).selectOption('token_claims');
+    await after.getByRole('button', { name: 'Request editor' }).click();
+    await expect(after.locator('.monaco-editor')).toContainText('"token_claims"');
+    await after.getByRole('button', { name: 'Send', exact: true }).click();
+    const result = after.locator('[data-fp-tool-result]');
+    await expect(result.locator('pre')).toContainText(`\\"audience\\": \\"${origin}/external/mcp\\"`);
+    await expect(after.locator('[data-fp-tool-status]')).toHaveText('HTTP 200');
   });
 });
