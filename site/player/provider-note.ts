@@ -1,3 +1,4 @@
+import type { ProviderInfo } from '../../server/lab/lab-options';
 import { AUTH_OPTIONS, type AuthOptionId } from '../flow/auth-options';
 
 /**
@@ -5,13 +6,7 @@ import { AUTH_OPTIONS, type AuthOptionId } from '../flow/auth-options';
  * and is part of the lab, so everything it does is recorded; a real one is another site, whose
  * pages the lab cannot see. The server says which (GET /lab/providers, server/lab/lab-options.ts).
  */
-export interface ProviderInfo {
-  endpoint: string;
-  name: string | null;
-  simulated: boolean;
-  issuer?: string;
-  problem?: string;
-}
+export type { ProviderInfo };
 
 /** What a simulated provider stands in for. */
 const STANDS_IN_FOR: Partial<Record<AuthOptionId, string>> = {
