@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { assign, globMatches, orderExchanges, partOf, recognises, statusMatches } from './assign';
 import { parseDiagram } from './diagram';
-import type { CapturedExchange, Channel, FlowEvent } from './types';
+import type { CapturedExchange, FlowEvent } from './types';
+import { exchangeFactory } from './testing/exchanges';
 
 const spec = 'spec: RFC 6749 §4.1 https://www.rfc-editor.org/rfc/rfc6749#section-4.1';
 const step = (id: string, match: string, arrow: string, optional = false) =>
@@ -16,29 +17,7 @@ const diagram = parseDiagram(
 ${step('probe', 'api POST /mcp method=initialize -> 401', 'Client->>MCP')}${step('register', 'api POST /oauth/register -> 201', 'Client->>AS', true)}${step('preregistered', 'api GET /lab/client -> 200', 'Client->>Client', true)}${step('authorize', 'front GET /authorize -> 200|302', 'Browser->>AS')}${step('sign-in', 'front POST /authorize/sign-in -> 303', 'Browser->>AS', true)}${step('consent-page', 'front GET /authorize -> 200', 'Browser->>AS', true)}${step('consent', 'front POST /authorize -> 302', 'Browser->>AS', true)}${step('callback', 'front GET /lab/callback -> 200', 'Browser->>Client')}${step('token', 'api POST /oauth/token grant_type=authorization_code -> 200', 'Client->>AS')}${step('initialize', 'api POST /mcp method=initialize -> 200', 'Client->>MCP')}`,
 );
 
-let clock = 0;
-/** `api POST /mcp {"method":"initialize"} 401` style shorthand → an exchange at the next tick. */
-function ex(channel: Channel, method: string, target: string, status: number | null, body: string | null = null, source: 'page' | 'worker' = channel === 'api' ? 'page' : 'worker'): CapturedExchange {
-  clock += 10;
-  return {
-    id: `${source}-${clock}`,
-    traceId: 't',
-    source,
-    channel,
-    from: channel === 'front' ? 'browser' : 'client',
-    to: target.startsWith('/mcp') ? 'mcp' : target.startsWith('/lab/') ? 'client' : 'as',
-    method,
-    url: `http://localhost:1234${target}`,
-    status,
-    requestHeaders: [],
-    requestBody: body,
-    responseHeaders: [],
-    responseBody: null,
-    startedAt: clock,
-    endedAt: clock + 5,
-    redacted: [],
-  };
-}
+const ex = exchangeFactory();
 const rpc = (method: string) => JSON.stringify({ jsonrpc: '2.0', id: 1, method });
 const tokenForm = 'grant_type=authorization_code&code=%5Bredacted%5D&client_id=c';
 

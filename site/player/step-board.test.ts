@@ -4,33 +4,12 @@ import { assign } from '../flow/assign';
 import { parseDiagram } from '../flow/diagram';
 import type { CapturedExchange, Channel, FlowFailure } from '../flow/types';
 import { buildBoard } from './step-board';
+import { exchangeFactory } from '../flow/testing/exchanges';
 
 // The real diagram the player shows for option 1 over Streamable HTTP.
 const diagram = parseDiagram('worker-oauth', readFileSync(new URL('../../diagrams/worker-oauth.mmd', import.meta.url), 'utf8'));
 
-let clock = 0;
-function exchange(channel: Channel, method: string, target: string, status: number, body: string | null = null): CapturedExchange {
-  clock += 10;
-  const source = channel === 'api' ? 'page' : 'worker';
-  return {
-    id: `${source}-${clock}`,
-    traceId: 't',
-    source,
-    channel,
-    from: channel === 'front' ? 'browser' : 'client',
-    to: /^\/(mcp|\.well-known\/oauth-protected-resource)/.test(target) ? 'mcp' : target.startsWith('/lab/') ? 'client' : 'as',
-    method,
-    url: `http://localhost:1234${target}`,
-    status,
-    requestHeaders: [],
-    requestBody: body,
-    responseHeaders: [],
-    responseBody: null,
-    startedAt: clock,
-    endedAt: clock + 5,
-    redacted: [],
-  };
-}
+const exchange = exchangeFactory();
 
 const rpc = (method: string) => JSON.stringify({ jsonrpc: '2.0', id: 1, method });
 const upToCallback = () => [
