@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allowedBrowserOrigins, ConfigurationError, isLoopbackHost, labSecret, publicOrigin } from './config';
+import { allowedBrowserOrigins, ConfigurationError, isLoopbackHost, serverSecret, publicOrigin } from './config';
 import type { ServerEnv } from './env';
 
 const env = (vars: Partial<ServerEnv> = {}) => vars as ServerEnv;
@@ -34,29 +34,29 @@ describe('publicOrigin', () => {
   });
 });
 
-describe('labSecret', () => {
+describe('serverSecret', () => {
   it('returns a configured secret of 32 characters or more', () => {
-    expect(labSecret(env({ LAB_SECRET: LONG_SECRET }), 'https://lab.example')).toBe(LONG_SECRET);
+    expect(serverSecret(env({ SERVER_SECRET: LONG_SECRET }), 'https://lab.example')).toBe(LONG_SECRET);
   });
 
   it('refuses a configured secret shorter than 32 characters, even on loopback', () => {
-    expect(() => labSecret(env({ LAB_SECRET: 's'.repeat(31) }), 'https://lab.example')).toThrow(ConfigurationError);
-    expect(() => labSecret(env({ LAB_SECRET: 'short' }), 'http://localhost:4321')).toThrow(ConfigurationError);
+    expect(() => serverSecret(env({ SERVER_SECRET: 's'.repeat(31) }), 'https://lab.example')).toThrow(ConfigurationError);
+    expect(() => serverSecret(env({ SERVER_SECRET: 'short' }), 'http://localhost:4321')).toThrow(ConfigurationError);
   });
 
   it.each(['http://localhost:4321', 'http://127.0.0.1:8787', 'http://127.1.2.3', 'http://[::1]:8787'])(
-    'falls back to a development secret without LAB_SECRET on loopback (%s)',
+    'falls back to a development secret without SERVER_SECRET on loopback (%s)',
     (origin) => {
-      const secret = labSecret(env(), origin);
+      const secret = serverSecret(env(), origin);
       expect(secret.length).toBeGreaterThanOrEqual(32);
     },
   );
 
   it.each(['https://lab.example', 'https://mcp-auth-lab.example.workers.dev', 'http://192.168.1.10:8787', 'https://localhost.evil.example', 'http://127.0.0.1.evil.example'])(
-    'throws a ConfigurationError without LAB_SECRET on a non-loopback origin (%s)',
+    'throws a ConfigurationError without SERVER_SECRET on a non-loopback origin (%s)',
     (origin) => {
-      expect(() => labSecret(env(), origin)).toThrow(ConfigurationError);
-      expect(() => labSecret(env({ LAB_SECRET: '' }), origin)).toThrow(ConfigurationError);
+      expect(() => serverSecret(env(), origin)).toThrow(ConfigurationError);
+      expect(() => serverSecret(env({ SERVER_SECRET: '' }), origin)).toThrow(ConfigurationError);
     },
   );
 });

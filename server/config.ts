@@ -20,7 +20,7 @@ export function publicOrigin(env: ServerEnv, request: Request): string {
     try {
       url = new URL(configured);
     } catch {
-      throw new ConfigurationError('PUBLIC_ORIGIN is not a URL (expected e.g. https://lab.example.com).');
+      throw new ConfigurationError('PUBLIC_ORIGIN is not a URL (expected e.g. https://mcp.example.com).');
     }
     if (url.origin !== configured.replace(/\/$/, '')) {
       throw new ConfigurationError('PUBLIC_ORIGIN must be an origin only: scheme, host and port, no path.');
@@ -31,16 +31,16 @@ export function publicOrigin(env: ServerEnv, request: Request): string {
 }
 
 // Used only on loopback origins, so `npm run dev` works on a fresh clone. It can never sign
-// anything on a deployed origin: labSecret() refuses it there.
+// anything on a deployed origin: serverSecret() refuses it there.
 const LOCAL_DEVELOPMENT_SECRET = 'local-development-only-secret-not-for-deployment';
 
-/** The key for the sign-in cookie and remembered consent. */
-export function labSecret(env: ServerEnv, origin: string): string {
-  const secret = env.LAB_SECRET;
+/** The key for the sign-in cookie, remembered consent, and the secrets derived for simulated providers. */
+export function serverSecret(env: ServerEnv, origin: string): string {
+  const secret = env.SERVER_SECRET;
   if (secret && secret.length >= 32) return secret;
-  if (secret) throw new ConfigurationError('LAB_SECRET must be at least 32 characters.');
+  if (secret) throw new ConfigurationError('SERVER_SECRET must be at least 32 characters.');
   if (isLoopbackHost(new URL(origin).hostname)) return LOCAL_DEVELOPMENT_SECRET;
-  throw new ConfigurationError('LAB_SECRET is not set. Run `npx wrangler secret put LAB_SECRET` with 32+ random characters.');
+  throw new ConfigurationError('SERVER_SECRET is not set. Run `npx wrangler secret put SERVER_SECRET` with 32+ random characters.');
 }
 
 /** Browser origins allowed to call the MCP endpoints: this Worker's own, plus any configured. */

@@ -8,7 +8,7 @@ export interface ServerEnv {
   /** One Durable Object per legacy HTTP+SSE session (server/mcp/sse.ts). */
   MCP_OBJECT: DurableObjectNamespace;
   /**
-   * The origin this Worker is reached at, e.g. `https://lab.example.com`. It is the OAuth issuer
+   * The origin this Worker is reached at, e.g. `https://mcp.example.com`. It is the OAuth issuer
    * and the base of every resource identifier. Empty: the request's own origin.
    */
   PUBLIC_ORIGIN?: string;
@@ -16,7 +16,7 @@ export interface ServerEnv {
    * Signs the sign-in session cookie and remembered consent. At least 32 characters. Optional only
    * on a loopback origin, where a fixed development value is used instead.
    */
-  LAB_SECRET?: string;
+  SERVER_SECRET?: string;
   /** Extra browser origins (comma-separated) allowed to call the MCP endpoints. */
   ALLOWED_ORIGINS?: string;
   /**

@@ -1,5 +1,4 @@
-import { authorizationServerFor } from '../oauth/authorization-server';
-import type { LabEnv } from './env';
+import type { ServerContext } from '../context';
 
 /**
  * The in-page MCP client's identities, one per way a client can get a client_id (besides
@@ -17,8 +16,8 @@ const GRANT_TYPES = ['authorization_code', 'refresh_token'];
 export const preregisteredClientKey = (origin: string) => `lab:preregistered-client:${origin}`;
 
 /** The pre-registered client's id, creating the client the first time (or again if it was deleted). */
-export async function preregisteredClientId(env: LabEnv, origin: string): Promise<string> {
-  const oauth = authorizationServerFor(origin).getOAuthApi(env);
+export async function preregisteredClientId({ env, origin, authorizationServer }: ServerContext): Promise<string> {
+  const oauth = authorizationServer.getOAuthApi(env);
   const key = preregisteredClientKey(origin);
   const known = await env.OAUTH_KV.get(key);
   if (known && (await oauth.lookupClient(known))) return known;

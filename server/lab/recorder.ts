@@ -1,12 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { MCP_ENDPOINT_PATHS } from '../index';
-import { AUTHORIZE_PATH } from '../oauth/authorization-server';
-import { OPTIONS } from '../options/index';
-import { SIMULATED_GITHUB_BASE } from '../simulated/github';
-import { isSimulatedOidcPath } from '../simulated/oidc/provider';
+import { AUTHORIZE_BASE, type RouteTable } from '../routes';
+import { frontChannelTarget, providerRole } from './actors';
 import type { LabEnv } from './env';
 import type { ActorId, HeaderList } from './exchange';
-import { CALLBACK_PATH } from './lab-clients';
 import { redactExchange } from './redact';
 import type { RecordedExchange } from './trace-session';
 
@@ -26,6 +22,8 @@ export interface ActiveTrace {
   origin: string;
   /** The client_id in the traced request's query: fetching that URL is a metadata document lookup. */
   clientId: string | null;
+  /** The server's route table: which box each of its paths is (actors.ts). */
+  routes: RouteTable;
   /** Who makes this request's outgoing calls: the MCP server for its endpoints, else the authorization server. */
   caller: ActorId;
   /**
@@ -45,64 +43,13 @@ export const BODY_LIMIT_BYTES = 32 * 1024;
  */
 const STREAM_CAPTURE_MS = 5_000;
 
-const underPath = (pathname: string, base: string) => pathname === base || pathname.startsWith(`${base}/`);
-
-/** The MCP endpoint this path belongs to, if any. */
-const mcpEndpointAt = (pathname: string) => MCP_ENDPOINT_PATHS.find((path) => underPath(pathname, path));
-
-/** Endpoints whose tokens come from another authorization server (option 3b): no sign-in of their own here. */
-const EXTERNALLY_AUTHORIZED: readonly string[] = OPTIONS.filter((option) => !option.signIn).map((option) => option.mcpPath);
-
-/** The simulated providers stand in for other sites: GitHub, an OpenID provider. */
-export const isSimulatedProviderPath = (pathname: string) => underPath(pathname, SIMULATED_GITHUB_BASE) || isSimulatedOidcPath(pathname);
-
-/**
- * The box a path of this Worker is drawn as, or null for pages no diagram draws. A simulated
- * provider's pages are `upstream` here; `providerRole` decides when one acts as an MCP client's
- * own authorization server instead.
- */
-export function actorAt(pathname: string): ActorId | null {
-  if (isSimulatedProviderPath(pathname)) return 'upstream';
-  if (underPath(pathname, AUTHORIZE_PATH) || underPath(pathname, '/oauth') || pathname === '/.well-known/oauth-authorization-server') return 'as';
-  if (mcpEndpointAt(pathname) || pathname.startsWith('/.well-known/oauth-protected-resource')) return 'mcp';
-  if (pathname === CALLBACK_PATH) return 'client';
-  return null;
-}
-
-/** Who this request's outgoing calls come from, and go to (see ActiveTrace). */
-export function callsFrom(pathname: string): Pick<ActiveTrace, 'caller' | 'callee'> {
-  const endpoint = mcpEndpointAt(pathname);
-  if (!endpoint) return { caller: 'as', callee: 'upstream' };
-  return { caller: 'mcp', callee: EXTERNALLY_AUTHORIZED.includes(endpoint) ? 'as' : 'upstream' };
-}
-
-/** Which box a navigation goes to, or null when it is not a navigation, or not to a box. */
-export function frontChannelTarget(request: Request, pathname: string): ActorId | null {
-  return request.headers.get('sec-fetch-mode') === 'navigate' ? actorAt(pathname) : null;
-}
-
-/**
- * A provider's authorization page works either for this Worker (options 2 and 3a: it sends the
- * browser back to the Worker's /authorize/<option>/callback), and is drawn as `upstream`, or for
- * an MCP client directly (option 3b: the provider is the client's authorization server), drawn
- * as `as`. Its redirect_uri says which: in the query, or in the form that answers the page (the
- * simulated providers carry the original query in its `request` field).
- */
-export function providerRole(url: string, requestBody: string | null, origin: string): ActorId {
-  const query = new URL(url).searchParams;
-  const form = requestBody === null ? null : new URLSearchParams(requestBody);
-  const redirectUri = query.get('redirect_uri') ?? new URLSearchParams(form?.get('request') ?? '').get('redirect_uri');
-  if (redirectUri === null) return 'upstream';
-  return redirectUri.startsWith(`${origin}${AUTHORIZE_PATH}/`) ? 'upstream' : 'as';
-}
-
 /** Runs the handler for a traced request, recording it if it is a front-channel navigation. */
 export async function runTraced(trace: ActiveTrace, request: Request, handler: (request: Request) => Promise<Response>): Promise<Response> {
   installFetchRecorder();
   installSelfRecorder(trace.env);
   let capture: Capture | null = null;
   try {
-    const to = frontChannelTarget(request, new URL(request.url).pathname);
+    const to = frontChannelTarget(request, new URL(request.url).pathname, trace.routes);
     if (to) capture = startCapture(trace, { channel: 'front', from: 'browser', to }, request, edgeHeadersDropped(request.headers));
   } catch (error) {
     console.error('trace: could not start recording a navigation', error);
@@ -138,7 +85,7 @@ function startCapture(trace: ActiveTrace, route: Route, request: Request, reques
         return {
           ...route,
           ...(route.channel === 'back' && isClientMetadata(request.url, trace, responseBody) && { to: 'client' as const }),
-          ...(route.channel === 'front' && route.to === 'upstream' && { to: providerRole(request.url, body, trace.origin) }),
+          ...(route.channel === 'front' && route.to === 'upstream' && { to: providerRole(request.url, body, trace.origin, AUTHORIZE_BASE) }),
           method: request.method,
           url: request.url,
           status: response?.status ?? null,

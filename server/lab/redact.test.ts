@@ -39,12 +39,12 @@ describe('headers', () => {
 
   it('keeps cookie names and Set-Cookie attributes, hides every value', () => {
     const { value, redacted } = redactHeaders([
-      ['cookie', '__Host-lab-session=eyJ1.sig; __Host-lab-trace=abc.mac'],
-      ['set-cookie', '__Host-lab-login=tok123; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=600'],
+      ['cookie', '__Host-session=eyJ1.sig; __Host-lab-trace=abc.mac'],
+      ['set-cookie', '__Host-sign-in-form=tok123; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=600'],
     ]);
     expect(value).toEqual([
-      ['cookie', '__Host-lab-session=[redacted cookie, 8 chars]; __Host-lab-trace=[redacted cookie, 7 chars]'],
-      ['set-cookie', '__Host-lab-login=[redacted cookie, 6 chars]; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=600'],
+      ['cookie', '__Host-session=[redacted cookie, 8 chars]; __Host-lab-trace=[redacted cookie, 7 chars]'],
+      ['set-cookie', '__Host-sign-in-form=[redacted cookie, 6 chars]; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=600'],
     ]);
     expect(redacted).toEqual(['header.cookie', 'header.set-cookie']);
   });

@@ -1,5 +1,5 @@
-import { ConfigurationError, labSecret, publicOrigin } from '../config';
-import type { LabEnv } from './env';
+import { ConfigurationError, serverSecret, publicOrigin } from '../config';
+import type { LabEnv, TracedServer } from './env';
 import { CLIENT_METADATA_PATH, clientMetadataDocument, preregisteredClientId, CALLBACK_PATH } from './lab-clients';
 import { providerInfo } from './lab-options';
 import { newTraceId, TRACE_ID_PATTERN, TRACE_LIFETIME_SECONDS, traceCookie, verifiedTraceId } from './trace-cookie';
@@ -24,7 +24,7 @@ export function isLabRoute(pathname: string): boolean {
   return pathname === TRACES_PATH || EVENTS_PATH.test(pathname) || pathname === '/lab/client' || pathname === CLIENT_METADATA_PATH || pathname === PROVIDERS_PATH;
 }
 
-export async function handleLabRoute(request: Request, env: LabEnv): Promise<Response> {
+export async function handleLabRoute(request: Request, env: LabEnv, server: TracedServer): Promise<Response> {
   const { pathname } = new URL(request.url);
   try {
     const origin = publicOrigin(env, request);
@@ -32,11 +32,12 @@ export async function handleLabRoute(request: Request, env: LabEnv): Promise<Res
     const events = EVENTS_PATH.exec(pathname);
     if (events) return request.method === 'GET' ? await openEvents(request, env, origin, events[1]) : methodNotAllowed('GET');
     if (request.method !== 'GET' && request.method !== 'HEAD') return methodNotAllowed('GET, HEAD');
-    if (pathname === PROVIDERS_PATH) return Response.json({ providers: await providerInfo(env, origin) }, { headers: NO_STORE });
+    const context = server.contextFor(request, env);
+    if (pathname === PROVIDERS_PATH) return Response.json({ providers: await providerInfo(server.options, context) }, { headers: NO_STORE });
     if (pathname === CLIENT_METADATA_PATH) {
       return Response.json(clientMetadataDocument(origin), { headers: { 'Cache-Control': 'public, max-age=300' } });
     }
-    return Response.json({ client_id: await preregisteredClientId(env, origin), redirect_uri: origin + CALLBACK_PATH }, { headers: NO_STORE });
+    return Response.json({ client_id: await preregisteredClientId(context), redirect_uri: origin + CALLBACK_PATH }, { headers: NO_STORE });
   } catch (error) {
     if (error instanceof ConfigurationError) return failure(503, 'temporarily_unavailable', error.message);
     console.error('lab route failed', error);
@@ -46,7 +47,7 @@ export async function handleLabRoute(request: Request, env: LabEnv): Promise<Res
 
 async function startTrace(request: Request, env: LabEnv, origin: string): Promise<Response> {
   if (foreignOrigin(request, origin)) return failure(403, 'forbidden', 'Traces can only be started from this site.');
-  const secret = labSecret(env, origin);
+  const secret = serverSecret(env, origin);
   const traceId = newTraceId();
   const expiresAt = Date.now() + TRACE_LIFETIME_SECONDS * 1000;
   await traceStub(env, traceId).start(traceId, expiresAt);
@@ -62,7 +63,7 @@ async function startTrace(request: Request, env: LabEnv, origin: string): Promis
  */
 async function openEvents(request: Request, env: LabEnv, origin: string, traceId: string): Promise<Response> {
   if (foreignOrigin(request, origin)) return failure(403, 'forbidden', 'This trace can only be read from this site.');
-  const owned = await verifiedTraceId(request, labSecret(env, origin));
+  const owned = await verifiedTraceId(request, serverSecret(env, origin));
   if (!TRACE_ID_PATTERN.test(traceId) || owned !== traceId) {
     return failure(403, 'forbidden', 'This browser did not start this trace.');
   }

@@ -45,7 +45,7 @@ describe('the trace cookie', () => {
   });
 
   it('is not even looked for when the request has no trace cookie', () => {
-    expect(mayCarryTrace(requestWith('__Host-lab-session=x'))).toBe(false);
+    expect(mayCarryTrace(requestWith('__Host-session=x'))).toBe(false);
     expect(mayCarryTrace(new Request('https://lab.example/'))).toBe(false);
   });
 });

@@ -2,28 +2,29 @@ import { OAuthResourceServer, insufficientScope, type OAuthResourceAuth, type OA
 import type { ServerEnv } from '../env';
 import { BodyTooLargeError, MAX_BODY_BYTES, readBodyText, withBody } from '../http/body';
 import { INVALID_REQUEST, jsonRpcError, parseJsonRpc, type JsonRpcMessage } from '../http/json-rpc';
-import { authorizationServerFor, MCP_PATHS } from '../oauth/authorization-server';
+import type { OAuthAuthorizationServer } from '@cloudflare/workers-oauth-provider';
+import { SERVER_INFO } from '../server-info';
 import { fitsKvLookup } from '../oauth/kv-key-limits';
 import type { GrantProps } from '../oauth/grant-props';
 import { BASELINE_SCOPES, missingScopes } from '../scopes';
+import { callerOf } from './caller';
 import { openSseSession, postToSseSession } from './sse-session';
 import { streamableHttpHandlerFor } from './streamable';
-import { TOOLS, TOOLS_BY_NAME, type Caller, type ToolDefinition } from './tools';
+import type { ToolDefinition } from './tools';
 
 /**
- * The protected MCP endpoints. Each is an RFC 9728 protected resource with its own audience: a
- * token for one is refused at every other. The library answers unauthenticated requests (401 +
- * WWW-Authenticate with resource_metadata and scope) and serves
- * /.well-known/oauth-protected-resource/<path>; what reaches the handlers here has a valid token.
- * Option 1's two endpoints are built here; each other option builds its own with
- * `streamableMcpEndpoint` (server/options/).
+ * The protected MCP endpoints, as each auth option builds them (server/options/). Each is an
+ * RFC 9728 protected resource with its own audience: a token for one is refused at every other.
+ * The library answers unauthenticated requests (401 + WWW-Authenticate with resource_metadata and
+ * scope) and serves /.well-known/oauth-protected-resource/<path>; what reaches the handlers here
+ * has a valid token.
  */
 
 /** Body checks shared by both transports: 413, JSON-RPC parse errors, then scope step-up. */
 export async function readMcpMessages(
   request: Request,
   auth: OAuthResourceAuth,
-  tools: ReadonlyMap<string, ToolDefinition> = TOOLS_BY_NAME,
+  tools: ReadonlyMap<string, ToolDefinition>,
 ): Promise<{ body: string; messages: JsonRpcMessage[] } | Response> {
   let body: string;
   try {
@@ -58,30 +59,19 @@ function baselineChallenge(auth: OAuthResourceAuth): Response | null {
   return insufficientScope(auth, BASELINE_SCOPES, `This server needs the ${BASELINE_SCOPES.join(' ')} scope for any request.`);
 }
 
-export function callerOf(auth: OAuthResourceAuth, props: GrantProps): Caller {
-  return {
-    userId: props.userId,
-    userName: props.userName,
-    clientId: auth.clientId ?? '',
-    scopes: auth.scope,
-    expiresAt: auth.expiresAt,
-    resource: auth.audience,
-  };
-}
-
 type McpHandler = (request: Request, env: ServerEnv, ctx: ExecutionContext & { props: GrantProps; auth: OAuthResourceAuth }) => Promise<Response>;
 type TokenValidator = OAuthResourceServerOptions<ServerEnv, GrantProps>['validateToken'];
 
-function protectedResource(origin: string, path: string, resourceName: string, authorizationServers: string[], validateToken: TokenValidator, fetch: McpHandler) {
+function protectedResource(endpoint: Omit<McpEndpoint, 'tools'>, fetch: McpHandler) {
   return new OAuthResourceServer<ServerEnv, GrantProps>({
     resourceMetadata: {
-      resource: origin + path,
-      authorization_servers: authorizationServers,
+      resource: endpoint.origin + endpoint.path,
+      authorization_servers: endpoint.authorizationServers,
       bearer_methods_supported: ['header'],
-      resource_name: resourceName,
+      resource_name: `${SERVER_INFO.title} — ${endpoint.resourceName}`,
     },
     requiredScopes: BASELINE_SCOPES,
-    validateToken,
+    validateToken: endpoint.validateToken,
     handler: { fetch },
   });
 }
@@ -91,8 +81,7 @@ function protectedResource(origin: string, path: string, resourceName: string, a
  * sign-in: a grant made another way is refused even when its audience matches (defence in depth
  * beside the /authorize checks). A token too long to be ours is invalid (401), not a KV failure.
  */
-export function tokensIssuedHere(origin: string, signedInWith: GrantProps['signedInWith']): TokenValidator {
-  const authorizationServer = authorizationServerFor(origin);
+export function tokensIssuedHere(authorizationServer: OAuthAuthorizationServer<ServerEnv>, signedInWith: GrantProps['signedInWith']): TokenValidator {
   return (env) => async (resource, token) => {
     if (!fitsKvLookup(token)) return null;
     const validated = await authorizationServer.validateToken<GrantProps>(resource, token, env);
@@ -100,9 +89,10 @@ export function tokensIssuedHere(origin: string, signedInWith: GrantProps['signe
   };
 }
 
-export interface StreamableEndpoint {
+export interface McpEndpoint {
   origin: string;
   path: string;
+  /** What the endpoint is, after the server's title in its metadata, e.g. "GitHub behind the Worker". */
   resourceName: string;
   /** The issuers whose tokens this endpoint accepts, published in its protected resource metadata. */
   authorizationServers: string[];
@@ -112,10 +102,10 @@ export interface StreamableEndpoint {
 }
 
 /** An MCP endpoint over Streamable HTTP, protected: scope checks, then createMcpHandler. */
-export function streamableMcpEndpoint(endpoint: StreamableEndpoint): OAuthResourceServer<ServerEnv, GrantProps> {
+export function streamableMcpEndpoint(endpoint: McpEndpoint): OAuthResourceServer<ServerEnv, GrantProps> {
   const byName = new Map(endpoint.tools.map((tool) => [tool.name, tool]));
   const handler = streamableHttpHandlerFor(endpoint.path, endpoint.tools);
-  return protectedResource(endpoint.origin, endpoint.path, endpoint.resourceName, endpoint.authorizationServers, endpoint.validateToken, async (request, env, ctx) => {
+  return protectedResource(endpoint, async (request, env, ctx) => {
     const baseline = baselineChallenge(ctx.auth);
     if (baseline) return baseline;
     if (request.method !== 'POST') return handler(request, env, ctx);
@@ -125,36 +115,23 @@ export function streamableMcpEndpoint(endpoint: StreamableEndpoint): OAuthResour
   });
 }
 
-type McpResourceServers = Record<'streamableHttp' | 'sse', OAuthResourceServer<ServerEnv, GrantProps>>;
-const resourceServers = new Map<string, McpResourceServers>();
-
-/** Option 1's endpoints: /mcp (Streamable HTTP) and /sse (legacy), tokens from the lab's own sign-in. */
-export function mcpResourceServersFor(origin: string): McpResourceServers {
-  const cached = resourceServers.get(origin);
-  if (cached) return cached;
-  const validateToken = tokensIssuedHere(origin, 'worker');
-  const servers: McpResourceServers = {
-    streamableHttp: streamableMcpEndpoint({
-      origin,
-      path: MCP_PATHS.streamableHttp,
-      resourceName: 'MCP Auth Lab — Streamable HTTP',
-      authorizationServers: [origin],
-      validateToken,
-      tools: TOOLS,
-    }),
-    sse: protectedResource(origin, MCP_PATHS.sse, 'MCP Auth Lab — legacy HTTP+SSE', [origin], validateToken, async (request, env, ctx) => {
-      const baseline = baselineChallenge(ctx.auth);
-      if (baseline) return baseline;
-      const caller = callerOf(ctx.auth, ctx.props);
-      if (request.method === 'GET') return openSseSession(request, env, ctx, caller);
-      if (request.method === 'POST') {
-        const checked = await readMcpMessages(request, ctx.auth);
-        if (checked instanceof Response) return checked;
-        return postToSseSession(request, checked.body, env, ctx, caller);
-      }
-      return new Response('Method Not Allowed', { status: 405, headers: { Allow: 'GET, POST' } });
-    }),
-  };
-  resourceServers.set(origin, servers);
-  return servers;
+/**
+ * An MCP endpoint over legacy HTTP+SSE (GET <path> opens the stream, POST <path>/message sends),
+ * protected the same way, with each session bound to its user and client (mcp/sse-session.ts).
+ * Its tools are the shared ones (mcp/sse.ts registers them in the session's Durable Object).
+ */
+export function sseMcpEndpoint(endpoint: McpEndpoint): OAuthResourceServer<ServerEnv, GrantProps> {
+  const byName = new Map(endpoint.tools.map((tool) => [tool.name, tool]));
+  return protectedResource(endpoint, async (request, env, ctx) => {
+    const baseline = baselineChallenge(ctx.auth);
+    if (baseline) return baseline;
+    const caller = callerOf({ ...ctx.auth, scopes: ctx.auth.scope, resource: ctx.auth.audience }, ctx.props);
+    if (request.method === 'GET') return openSseSession(endpoint.path, request, env, ctx, caller);
+    if (request.method === 'POST') {
+      const checked = await readMcpMessages(request, ctx.auth, byName);
+      if (checked instanceof Response) return checked;
+      return postToSseSession(endpoint.path, request, checked.body, env, ctx, caller);
+    }
+    return new Response('Method Not Allowed', { status: 405, headers: { Allow: 'GET, POST' } });
+  });
 }

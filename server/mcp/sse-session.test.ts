@@ -1,18 +1,18 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ServerEnv } from '../env';
-import type { Caller } from './tools';
+import type { Caller } from './caller';
 
 // sse.ts is the Durable Object adapter (it imports the Workers runtime); these tests are about the
 // session ids and the checks before a request is handed to it, so it is replaced by a recorder.
 const forwarded = vi.hoisted(() => [] as Request[]);
 vi.mock('./sse', () => ({
-  CALLER_HEADER: 'x-mcp-lab-caller',
-  legacySseHandler: {
+  CALLER_HEADER: 'x-mcp-verified-caller',
+  legacySseHandler: () => ({
     fetch: async (request: Request) => {
       forwarded.push(request);
       return new Response('forwarded', { status: 202 });
     },
-  },
+  }),
 }));
 const { mintSessionId, openSseSession, postToSseSession, sessionBelongsTo } = await import('./sse-session');
 
@@ -21,7 +21,7 @@ const caller = (overrides: Partial<Caller> = {}): Caller => ({
   userName: 'ada',
   clientId: 'client-1',
   scopes: ['mcp:read'],
-  resource: 'https://lab.example/sse',
+  resource: 'https://mcp.example/sse',
   ...overrides,
 });
 
@@ -80,34 +80,34 @@ describe('session ids', () => {
 
 describe('GET /sse', () => {
   it('opens a session minted for the caller', async () => {
-    const response = await openSseSession(new Request('https://lab.example/sse'), env, ctx, caller());
+    const response = await openSseSession('/sse', new Request('https://mcp.example/sse'), env, ctx, caller());
     expect(response.status).toBe(202);
     const sessionId = new URL(forwarded[0].url).searchParams.get('sessionId')!;
     expect(await sessionBelongsTo(sessionId, caller())).toBe(true);
   });
 
   it('refuses a session id chosen by the client', async () => {
-    const response = await openSseSession(new Request(`https://lab.example/sse?sessionId=${'a'.repeat(64)}`), env, ctx, caller());
+    const response = await openSseSession('/sse', new Request(`https://mcp.example/sse?sessionId=${'a'.repeat(64)}`), env, ctx, caller());
     expect(response.status).toBe(400);
     expect(forwarded).toEqual([]);
   });
 
   it('answers 404 below /sse', async () => {
-    expect((await openSseSession(new Request('https://lab.example/sse/other'), env, ctx, caller())).status).toBe(404);
+    expect((await openSseSession('/sse', new Request('https://mcp.example/sse/other'), env, ctx, caller())).status).toBe(404);
     expect(forwarded).toEqual([]);
   });
 });
 
 describe('POST /sse/message', () => {
   const post = (sessionId: string, headers: Record<string, string> = {}) =>
-    new Request(`https://lab.example/sse/message?sessionId=${sessionId}`, { method: 'POST', headers });
+    new Request(`https://mcp.example/sse/message?sessionId=${sessionId}`, { method: 'POST', headers });
 
   it('forwards a message into the caller’s own session, with the verified caller attached', async () => {
     const sessionId = await mintSessionId(caller());
-    const response = await postToSseSession(post(sessionId), '{"jsonrpc":"2.0","method":"ping","id":1}', env, ctx, caller());
+    const response = await postToSseSession('/sse', post(sessionId), '{"jsonrpc":"2.0","method":"ping","id":1}', env, ctx, caller());
     expect(response.status).toBe(202);
     expect(forwarded).toHaveLength(1);
-    expect(JSON.parse(forwarded[0].headers.get('x-mcp-lab-caller')!)).toEqual(caller());
+    expect(JSON.parse(forwarded[0].headers.get('x-mcp-verified-caller')!)).toEqual(caller());
     expect(forwarded[0].headers.get('content-type')).toBe('application/json');
     expect(await forwarded[0].text()).toBe('{"jsonrpc":"2.0","method":"ping","id":1}');
   });
@@ -115,21 +115,21 @@ describe('POST /sse/message', () => {
   it('replaces a caller header sent by the client', async () => {
     const sessionId = await mintSessionId(caller());
     const spoofed = JSON.stringify(caller({ userId: 'admin', scopes: ['mcp:write'] }));
-    await postToSseSession(post(sessionId, { 'x-mcp-lab-caller': spoofed }), '{}', env, ctx, caller());
-    expect(JSON.parse(forwarded[0].headers.get('x-mcp-lab-caller')!)).toEqual(caller());
+    await postToSseSession('/sse', post(sessionId, { 'x-mcp-verified-caller': spoofed }), '{}', env, ctx, caller());
+    expect(JSON.parse(forwarded[0].headers.get('x-mcp-verified-caller')!)).toEqual(caller());
   });
 
   it('answers 404 for another user’s session, and forwards nothing', async () => {
     const sessionId = await mintSessionId(caller({ userId: 'bob' }));
-    const response = await postToSseSession(post(sessionId), '{}', env, ctx, caller());
+    const response = await postToSseSession('/sse', post(sessionId), '{}', env, ctx, caller());
     expect(response.status).toBe(404);
     expect(forwarded).toEqual([]);
   });
 
   it('answers 404 without a session id, or on another path', async () => {
-    expect((await postToSseSession(new Request('https://lab.example/sse/message', { method: 'POST' }), '{}', env, ctx, caller())).status).toBe(404);
+    expect((await postToSseSession('/sse', new Request('https://mcp.example/sse/message', { method: 'POST' }), '{}', env, ctx, caller())).status).toBe(404);
     const sessionId = await mintSessionId(caller());
-    expect((await postToSseSession(new Request(`https://lab.example/sse?sessionId=${sessionId}`, { method: 'POST' }), '{}', env, ctx, caller())).status).toBe(404);
+    expect((await postToSseSession('/sse', new Request(`https://mcp.example/sse?sessionId=${sessionId}`, { method: 'POST' }), '{}', env, ctx, caller())).status).toBe(404);
     expect(forwarded).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import type { ServerEnv } from '../env';
 import { withBody } from '../http/body';
 import { CALLER_HEADER, legacySseHandler } from './sse';
-import type { Caller } from './tools';
+import type { Caller } from './caller';
 
 /**
  * Binding legacy SSE sessions to their user (MCP security best practices, "Session Hijacking").
@@ -21,7 +21,7 @@ const hex = (bytes: ArrayBuffer | Uint8Array) =>
   [...new Uint8Array(bytes)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
 
 async function ownerTag(random: string, caller: Caller): Promise<string> {
-  const input = new TextEncoder().encode(JSON.stringify(['mcp-auth-lab/sse-session', random, caller.userId, caller.clientId]));
+  const input = new TextEncoder().encode(JSON.stringify(['mcp-sse-session', random, caller.userId, caller.clientId]));
   return hex(await crypto.subtle.digest('SHA-256', input)).slice(0, TAG_HEX);
 }
 
@@ -39,19 +39,20 @@ export async function sessionBelongsTo(sessionId: string, caller: Caller): Promi
 const plain = (status: number, message: string) =>
   new Response(message, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
 
-/** GET /sse: open a new event stream, in a session minted for this user and client. */
-export async function openSseSession(request: Request, env: ServerEnv, ctx: ExecutionContext, caller: Caller): Promise<Response> {
+/** GET <path>: open a new event stream, in a session minted for this user and client. */
+export async function openSseSession(path: string, request: Request, env: ServerEnv, ctx: ExecutionContext, caller: Caller): Promise<Response> {
   const url = new URL(request.url);
-  if (url.pathname !== '/sse') return plain(404, 'Not found. The legacy SSE stream is GET /sse.');
+  if (url.pathname !== path) return plain(404, `Not found. The legacy SSE stream is GET ${path}.`);
   if (url.searchParams.has('sessionId')) {
-    return plain(400, 'A session cannot be chosen by the client: open GET /sse without sessionId and use the endpoint it sends.');
+    return plain(400, `A session cannot be chosen by the client: open GET ${path} without sessionId and use the endpoint it sends.`);
   }
   url.searchParams.set('sessionId', await mintSessionId(caller));
-  return legacySseHandler.fetch(new Request(url, request), env, ctx);
+  return legacySseHandler(path).fetch(new Request(url, request), env, ctx);
 }
 
-/** POST /sse/message?sessionId=…: one JSON-RPC message into the caller's own session. */
+/** POST <path>/message?sessionId=…: one JSON-RPC message into the caller's own session. */
 export async function postToSseSession(
+  path: string,
   request: Request,
   body: string,
   env: ServerEnv,
@@ -59,13 +60,13 @@ export async function postToSseSession(
   caller: Caller,
 ): Promise<Response> {
   const url = new URL(request.url);
-  if (url.pathname !== '/sse/message') return plain(404, 'Not found. Post messages to the endpoint the SSE stream announced.');
+  if (url.pathname !== `${path}/message`) return plain(404, 'Not found. Post messages to the endpoint the SSE stream announced.');
   const sessionId = url.searchParams.get('sessionId') ?? '';
   if (!(await sessionBelongsTo(sessionId, caller))) {
-    return plain(404, 'Unknown session. Open a new stream with GET /sse.');
+    return plain(404, `Unknown session. Open a new stream with GET ${path}.`);
   }
   const headers = new Headers(request.headers);
   headers.set('content-type', 'application/json');
   headers.set(CALLER_HEADER, JSON.stringify(caller)); // replaces any copy the client sent
-  return legacySseHandler.fetch(withBody(request, body, headers), env, ctx);
+  return legacySseHandler(path).fetch(withBody(request, body, headers), env, ctx);
 }

@@ -2,23 +2,26 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { McpAgent } from 'agents/mcp';
 import type { ServerEnv } from '../env';
 import type { GrantProps } from '../oauth/grant-props';
-import { SERVER_INFO } from './server-info';
-import { TOOLS, type Caller } from './tools';
+import { SERVER_INFO } from '../server-info';
+import type { Caller } from './caller';
+import { TOOLS } from './tools';
 
 /**
- * The legacy HTTP+SSE transport (protocol 2024-11-05) at /sse, for the SSE lesson and for old
- * clients. It exists only through the deprecated, feature-frozen `McpAgent.serveSSE`, which runs
- * one Durable Object per session. Two holes in it are closed by http/sse-session.ts:
- * it checks no Origin, and it lets any token holder post into any session id.
+ * The legacy HTTP+SSE transport (protocol 2024-11-05), for old clients. It exists only through the
+ * deprecated, feature-frozen `McpAgent.serveSSE`, which runs one Durable Object per session. Two
+ * holes in it are closed around it: it checks no Origin (server.ts checks every MCP endpoint's),
+ * and it lets any token holder post into any session id (mcp/sse-session.ts binds sessions).
  */
 
 /**
- * Set by http/sse-session.ts on every POST after it verified the token (any copy sent by the
+ * Set by mcp/sse-session.ts on every POST after it verified the token (any copy sent by the
  * client is removed first). The session's own props are frozen when the stream opens, so this is
  * how a tool sees the token of *this* message: its scopes and expiry may differ after a refresh.
  */
-export const CALLER_HEADER = 'x-mcp-lab-caller';
+export const CALLER_HEADER = 'x-mcp-verified-caller';
 
+// McpAgent wants the Worker's whole Env (Cloudflare.Env, from this Worker's own wrangler types, or
+// empty without them); the server adds what it needs.
 export class LegacySseSession extends McpAgent<ServerEnv & Cloudflare.Env, unknown, GrantProps & Record<string, unknown>> {
   server = new McpServer(SERVER_INFO, { capabilities: { tools: {} } });
 
@@ -52,4 +55,14 @@ export class LegacySseSession extends McpAgent<ServerEnv & Cloudflare.Env, unkno
   }
 }
 
-export const legacySseHandler = LegacySseSession.serveSSE('/sse', { binding: 'MCP_OBJECT' });
+const handlers = new Map<string, ReturnType<typeof LegacySseSession.serveSSE>>();
+
+/** The SSE handler for the stream at `path` (messages go to `<path>/message`), built once per path. */
+export function legacySseHandler(path: string) {
+  let handler = handlers.get(path);
+  if (!handler) {
+    handler = LegacySseSession.serveSSE(path, { binding: 'MCP_OBJECT' });
+    handlers.set(path, handler);
+  }
+  return handler;
+}

@@ -4,8 +4,9 @@ import { env } from 'cloudflare:workers';
 import { z } from 'zod';
 import type { ServerEnv } from '../env';
 import type { GrantProps } from '../oauth/grant-props';
-import { SERVER_INFO } from './server-info';
-import type { Caller, ToolDefinition } from './tools';
+import { SERVER_INFO } from '../server-info';
+import { callerOf } from './caller';
+import type { ToolDefinition } from './tools';
 
 /**
  * Streamable HTTP, at /mcp and at each option's endpoint, on the recommended API: `createMcpHandler`
@@ -13,18 +14,11 @@ import type { Caller, ToolDefinition } from './tools';
  * clients and, through its stateless compatibility lane, 2025 ones. Origin, body size, JSON and
  * scopes are checked before it runs (mcp/endpoints.ts), so its own Origin check is told so.
  */
-function callerFrom(authInfo: AuthInfo | undefined): Caller {
+function verified(authInfo: AuthInfo | undefined) {
   // OAuthResourceServer put the verified token in ctx.auth; createMcpHandler maps it to authInfo.
-  if (!authInfo) throw new Error('MCP request reached the handler without a verified token');
-  const props = (authInfo.extra?.props ?? {}) as Partial<GrantProps>;
-  return {
-    userId: props.userId ?? 'unknown',
-    userName: props.userName ?? props.userId ?? 'unknown',
-    clientId: authInfo.clientId,
-    scopes: authInfo.scopes,
-    expiresAt: authInfo.expiresAt,
-    resource: authInfo.resource?.href ?? '',
-  };
+  const props = authInfo?.extra?.props as GrantProps | undefined;
+  if (!authInfo || !props) throw new Error('MCP request reached the handler without a verified token');
+  return { caller: callerOf(authInfo, props), props };
 }
 
 function handlerFor(route: string, tools: ToolDefinition[]) {
@@ -38,8 +32,7 @@ function handlerFor(route: string, tools: ToolDefinition[]) {
           async (args: Record<string, unknown>, ctx) => {
             const progressToken = ctx.mcpReq._meta?.progressToken;
             return tool.run(args as never, {
-              caller: callerFrom(ctx.http?.authInfo),
-              props: ctx.http?.authInfo?.extra?.props as GrantProps,
+              ...verified(ctx.http?.authInfo),
               transport: 'streamable-http',
               kv: (env as ServerEnv).OAUTH_KV,
               signal: ctx.mcpReq.signal,

@@ -1,28 +1,17 @@
 import { z } from 'zod';
 import type { GrantProps } from '../oauth/grant-props';
+import type { Caller } from './caller';
 import { SCOPES } from '../scopes';
 
 /**
  * The tools, defined once. Each transport adapter (streamable.ts for /mcp, sse.ts for /sse)
- * registers every tool here with its own SDK, and the HTTP layer (http/mcp-request.ts) refuses a
+ * registers every tool here with its own SDK, and the HTTP layer (mcp/endpoints.ts) refuses a
  * call whose token lacks `requiredScopes` with a 403 step-up challenge before any tool runs.
  */
 
-/** What the verified access token says about the caller. */
-export interface Caller {
-  userId: string;
-  userName: string;
-  clientId: string;
-  scopes: string[];
-  /** Seconds since the epoch. */
-  expiresAt?: number;
-  /** The audience the token was issued for (RFC 8707). */
-  resource: string;
-}
-
 export interface ToolContext {
   caller: Caller;
-  /** The grant's props (or, for option 3b, what the provider's token says): option-specific tools read their upstream data here. */
+  /** The grant's props (or, where the provider issues the tokens, what its token says): an option's own tool reads its data here. */
   props: GrantProps;
   transport: 'streamable-http' | 'sse';
   /** Report progress; does nothing when the client sent no progress token. */

@@ -1,16 +1,16 @@
-import type { ServerEnv } from '../env';
+import type { ServerContext } from '../context';
 
 /**
- * A resource server is built once per origin (its metadata names the origin); one whose metadata
- * also depends on configuration is built once per (origin, key).
+ * An option's endpoints are built once per origin (their metadata names the origin), or once per
+ * (origin, key) when their metadata also depends on configuration.
  */
-export function memo<T>(build: (env: ServerEnv, origin: string) => T, key: (env: ServerEnv) => string = () => ''): (env: ServerEnv, origin: string) => T {
+export function memo<T>(build: (context: ServerContext) => T, key: (context: ServerContext) => string = () => ''): (context: ServerContext) => T {
   const built = new Map<string, T>();
-  return (env, origin) => {
-    const id = `${origin} ${key(env)}`;
+  return (context) => {
+    const id = `${context.origin} ${key(context)}`;
     let value = built.get(id);
     if (value === undefined) {
-      value = build(env, origin);
+      value = build(context);
       built.set(id, value);
     }
     return value;

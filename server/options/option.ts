@@ -1,42 +1,47 @@
-import type { OAuthResourceServer } from '@cloudflare/workers-oauth-provider';
+import type { AuthRequest, ConsentDescription, OAuthHelpers, OAuthResourceServer } from '@cloudflare/workers-oauth-provider';
+import type { AuthOptionEntry, AuthOptionId } from '../catalogue';
+import type { ServerContext } from '../context';
 import type { ServerEnv } from '../env';
 import type { GrantProps } from '../oauth/grant-props';
 
 /**
- * One of the ways to authorize an MCP server, beside option 1 (the lab's own sign-in, which is the
- * rest of server/). Each option is one file exporting one of these, and each has its own MCP
- * endpoint and audience, so they all run at once and a token for one is refused by every other.
- * A fork keeps the options it wants: delete the file, its line in options/index.ts, and its path
- * in MCP_PATHS (oauth/authorization-server.ts) if it has one there.
+ * One way to authorize this MCP server: one module in server/options/<id>/ exporting one of these.
+ * Each option has its own MCP endpoints (paths in server/catalogue.ts), each its own audience, so
+ * options run side by side and a token for one is refused by every other. server/index.ts lists
+ * the options it runs; removing an option is removing its line there.
  */
 export interface AuthOption {
-  /** Its name in URLs: the MCP endpoint is /<name>/mcp; options 2 and 3a have pages under /authorize/<name>. */
-  name: 'github' | 'oidc' | 'external';
-  mcpPath: string;
-  /** The endpoint as a protected resource on this origin: metadata, 401 challenge, token checks, tools. */
-  resourceServer(env: ServerEnv, origin: string): OAuthResourceServer<ServerEnv, GrantProps>;
-  /** Options 2 and 3a: the provider /authorize hands the user to, after consent for the MCP client. */
-  signIn?: UpstreamSignIn;
+  id: AuthOptionId;
+  /** Its catalogue entry: paths, title, own tool. */
+  entry: AuthOptionEntry;
+  /** Its MCP endpoints, path → protected resource (metadata, 401 challenge, token checks, tools). */
+  endpoints(context: ServerContext): ReadonlyMap<string, OAuthResourceServer<ServerEnv, GrantProps>>;
+  /**
+   * How /authorize signs the user in for this option's resources. Absent when the MCP client gets
+   * its tokens from another authorization server (the provider), so this Worker signs no one in.
+   */
+  signIn?: SignIn;
+  /** The provider behind the option, for pages that say who signs the user in. Absent: this Worker does. */
+  provider?(context: ServerContext): Promise<{ name: string; simulated: boolean; issuer?: string }>;
 }
 
-/** A provider that signs users in for this Worker's authorization server (server/options/upstream-sign-in.ts). */
-export interface UpstreamSignIn {
-  /** How pages name it right now: "GitHub", "Simulated GitHub", "tenant.us.auth0.com". */
-  providerName(env: ServerEnv, origin: string): Promise<string>;
-  /** Where to send the browser for this attempt. `nonce` matters only to OpenID providers. */
-  authorizationUrl(env: ServerEnv, origin: string, attempt: UpstreamAttempt & { state: string; codeChallenge: string }): Promise<string>;
-  /** At the callback: exchange the code and learn who signed in. Throws UpstreamError. */
-  finish(env: ServerEnv, origin: string, callback: UpstreamAttempt & { params: URLSearchParams; verifier: string }): Promise<SignedInUpstream>;
-}
+/** Who is answering the consent page: a user this Worker signed in, or a browser whose user a provider names later. */
+export type Visitor = { kind: 'user'; userId: string; userName: string } | { kind: 'browser' };
 
-export interface UpstreamAttempt {
-  nonce: string;
-  /** This Worker's callback for the provider, registered there. */
-  redirectUri: string;
-}
-
-export interface SignedInUpstream {
-  userId: string;
-  userName: string;
-  props: GrantProps;
+/**
+ * The option's part of /authorize (server/oauth/authorize.ts runs the same steps for every option):
+ *
+ *   GET  /authorize            the request is validated; `visitor` says who is here (null: show
+ *                              `signInPage` first); consent, unless remembered; then `proceed`
+ *   POST <entry.signIn.consentPath>   the consent form: Allow → `proceed`, Deny → access_denied
+ *   any of `routes`            the option's own pages: a sign-in form, a provider's callback
+ */
+export interface SignIn {
+  visitor(request: Request, context: ServerContext): Promise<Visitor | null>;
+  /** Option 1: the page that signs the user in before consent, continuing to `authorizeUrl`. */
+  signInPage?(authorizeUrl: URL, context: ServerContext): Response;
+  consentPage(input: { details: ConsentDescription; handle: string; visitor: Visitor; authorizeUrl: URL; headers: Headers; context: ServerContext }): Promise<Response>;
+  /** Consent is given: finish the grant here, or send the browser on to the provider. */
+  proceed(input: { oauth: OAuthHelpers; authRequest: AuthRequest; visitor: Visitor; headers: Headers; context: ServerContext }): Promise<Response>;
+  routes?: Record<string, (request: Request, oauth: OAuthHelpers, context: ServerContext) => Promise<Response>>;
 }

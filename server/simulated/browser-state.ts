@@ -4,8 +4,8 @@ import { decodeBase64url, encodeBase64url, randomToken } from '../jwt/base64url'
 /**
  * What a simulated provider keeps in the browser, as a real provider would on its own domain: a
  * signed session cookie (who is signed in there, which apps they already authorized) and a
- * double-submit CSRF value for its forms. Here the providers share the lab's origin, so their
- * cookies have their own names; the lab never reads them.
+ * double-submit CSRF value for its forms. Here the providers share the server's origin, so their
+ * cookies have their own names; the server never reads them.
  */
 const encoder = new TextEncoder();
 
@@ -13,12 +13,12 @@ async function hmacKey(secret: string, purpose: string) {
   const raw = await crypto.subtle.sign(
     'HMAC',
     await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']),
-    encoder.encode(`mcp-auth-lab/${purpose}`),
+    encoder.encode(`simulated-provider/${purpose}`),
   );
   return crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
 }
 
-/** A secret derived from the lab's secret for one purpose (so no two uses share a key). */
+/** A secret derived from the server's secret for one purpose (so no two uses share a key). */
 export async function derivedSecret(secret: string, purpose: string): Promise<string> {
   return encodeBase64url(await crypto.subtle.sign('HMAC', await hmacKey(secret, 'derive'), encoder.encode(purpose)));
 }

@@ -1,4 +1,6 @@
-import { labSecret } from '../config';
+import { AUTH_OPTION_ENTRIES } from '../catalogue';
+import { SERVER_INFO } from '../server-info';
+import { secretOf, type ServerContext, type SimulatedGithub } from '../context';
 import type { ServerEnv } from '../env';
 import { randomToken, sha256Base64url } from '../jwt/base64url';
 import { errorPage, html, page, type PageChrome } from '../ui/html';
@@ -6,14 +8,14 @@ import { cookie, csrfValid, derivedSecret, newCsrf, openCookie, readForm, sameSe
 
 /**
  * Simulated GitHub: the three GitHub OAuth endpoints option 2 uses, served by this Worker so the
- * lab runs without a GitHub OAuth app. They answer as github.com does (see GitHub's "Authorizing
+ * server runs without a GitHub OAuth app. They answer as github.com does (see GitHub's "Authorizing
  * OAuth apps"): the authorize page, a token endpoint that reports errors with HTTP 200 and an
- * `error` field, and a user endpoint. One OAuth app is registered here: the lab's own, whose
+ * `error` field, and a user endpoint. One OAuth app is registered here: this server's own, whose
  * callback is the Worker's /authorize/github/callback.
  *
  * Like github.com, it remembers which apps a user already authorized and then redirects straight
- * back without a page. That is what makes per-client consent on the lab's side necessary (the
- * confused deputy problem): this provider only ever sees the lab's one client ID.
+ * back without a page. That is what makes per-client consent on the server's side necessary (the
+ * confused deputy problem): this provider only ever sees the server's one client ID.
  *
  * The page also offers ways to fail, for learning: Cancel (access_denied), or a token endpoint
  * that answers HTTP 500 or a GitHub-style error.
@@ -26,15 +28,16 @@ export const SIMULATED_GITHUB = {
   signOut: `${SIMULATED_GITHUB_BASE}/logout`,
 } as const;
 
-/** The lab's OAuth app at the Simulated GitHub. Its secret is derived from LAB_SECRET. */
-export const SIMULATED_GITHUB_CLIENT_ID = 'Ov23li-mcp-auth-lab-sim';
-export const SIMULATED_GITHUB_CALLBACK_PATH = '/authorize/github/callback';
+/** This server's OAuth app at the Simulated GitHub. Its secret is derived from SERVER_SECRET. */
+export const SIMULATED_GITHUB_CLIENT_ID = 'Ov23li-simulated-mcp-server';
+/** The callback registered for that app: the Worker's, of the option that signs users in here. */
+const CALLBACK_PATH = AUTH_OPTION_ENTRIES.find((entry) => entry.simulatedProvider === 'github')?.signIn?.callbackPath ?? '/authorize/github/callback';
 export const simulatedGithubClientSecret = (secret: string) => derivedSecret(secret, 'simulated-github/client-secret');
 
 const CHROME: PageChrome = {
   brand: 'Simulated GitHub',
-  banner: html`<strong>Simulated GitHub</strong> — part of MCP Auth Lab, not github.com. No real account is used; nothing leaves this lab.`,
-  note: 'A simulation of github.com served by MCP Auth Lab, so the lab runs without a GitHub OAuth app.',
+  banner: html`<strong>Simulated GitHub</strong> — served by ${SERVER_INFO.title}, not github.com. No real account is used; nothing leaves this server.`,
+  note: `A simulation of github.com served by ${SERVER_INFO.title}, so it runs without a GitHub OAuth app.`,
 };
 
 interface SimulatedUser {
@@ -86,9 +89,27 @@ interface TokenRecord {
 const codeKey = async (code: string) => `simulated-github:code:${await sha256Base64url(code)}`;
 const tokenKey = async (token: string) => `simulated-github:token:${await sha256Base64url(token)}`;
 
-export async function handleSimulatedGithub(request: Request, env: ServerEnv, origin: string): Promise<Response> {
+/** Simulated GitHub, as the server composes it (server/index.ts). */
+export const simulatedGithub: SimulatedGithub = {
+  id: 'github',
+  name: 'Simulated GitHub',
+  paths: { base: SIMULATED_GITHUB_BASE, aliases: [] },
+  handle: handleSimulatedGithub,
+  async app(context) {
+    return {
+      authorizeUrl: context.origin + SIMULATED_GITHUB.authorize,
+      tokenUrl: context.origin + SIMULATED_GITHUB.token,
+      userUrl: context.origin + SIMULATED_GITHUB.user,
+      clientId: SIMULATED_GITHUB_CLIENT_ID,
+      clientSecret: await simulatedGithubClientSecret(secretOf(context)),
+    };
+  },
+};
+
+async function handleSimulatedGithub(request: Request, context: ServerContext): Promise<Response> {
+  const { env, origin } = context;
   const { pathname } = new URL(request.url);
-  const secret = labSecret(env, origin);
+  const secret = secretOf(context);
   const method = request.method;
   if (pathname === SIMULATED_GITHUB.authorize && method === 'GET') return showAuthorize(request, env, origin, secret);
   if (pathname === SIMULATED_GITHUB.authorize && method === 'POST') return decide(request, env, origin, secret);
@@ -112,7 +133,7 @@ function parseRequest(params: URLSearchParams, origin: string): AuthorizeRequest
   if (params.get('client_id') !== SIMULATED_GITHUB_CLIENT_ID) {
     return errorPage(404, 'Not Found', 'No OAuth app with this client_id is registered at Simulated GitHub.', undefined, CHROME);
   }
-  const registered = origin + SIMULATED_GITHUB_CALLBACK_PATH;
+  const registered = origin + CALLBACK_PATH;
   const redirectUri = params.get('redirect_uri') ?? registered;
   if (redirectUri !== registered) {
     return errorPage(400, 'Redirect URI mismatch', 'The redirect_uri must match the callback URL registered for this application.', undefined, CHROME);
@@ -141,10 +162,10 @@ async function showAuthorize(request: Request, env: ServerEnv, origin: string, s
   const csrf = newCsrf(CSRF_COOKIE);
   const redirectHost = new URL(parsed.redirectUri).host;
   return page(
-    'Authorize MCP Auth Lab',
+    `Authorize ${SERVER_INFO.title}`,
     html`<span class="badge">OAuth app authorization</span>
-<h1>Authorize <q>MCP Auth Lab</q></h1>
-<p>The lab's MCP server (option 2) wants to access your Simulated GitHub account.</p>
+<h1>Authorize <q>${SERVER_INFO.title}</q></h1>
+<p>The MCP server ${SERVER_INFO.title} wants to access your Simulated GitHub account.</p>
 <form method="post" action="${SIMULATED_GITHUB.authorize}">
   <input type="hidden" name="csrf" value="${csrf.token}">
   <input type="hidden" name="request" value="${url.search.slice(1)}">
@@ -293,7 +314,7 @@ function landing(origin: string): Response {
     'Simulated GitHub',
     html`<span class="badge">About</span>
 <h1>Simulated GitHub</h1>
-<p>Option 2 of the lab sends you here to sign in when no GitHub OAuth app is configured. It speaks GitHub's OAuth protocol:</p>
+<p>${SERVER_INFO.title} sends you here to sign in when no GitHub OAuth app is configured. It speaks GitHub's OAuth protocol:</p>
 <dl>
   <dt>Authorize</dt><dd>${origin + SIMULATED_GITHUB.authorize}</dd>
   <dt>Token</dt><dd>${origin + SIMULATED_GITHUB.token}</dd>

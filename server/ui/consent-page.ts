@@ -14,7 +14,7 @@ export interface ConsentPageOptions {
   handle: string;
   /** Where the form posts. */
   action: string;
-  /** The heading, e.g. "…to use MCP Auth Lab as sam?". */
+  /** The heading, e.g. "…to use this server as sam?". */
   question: RawHtml;
   approveLabel: string;
   rememberLabel: string;

@@ -1,3 +1,4 @@
+import { SERVER_INFO } from '../server-info';
 /**
  * The server's own pages (sign-in, consent, errors): plain HTML strings, everything that came
  * from a request or a client escaped, no framing allowed, no scripts at all.
@@ -70,7 +71,7 @@ pre { overflow-x:auto; padding:.75rem; border-radius:8px; background:var(--code)
 @media (max-width: 480px) { dl { grid-template-columns: 1fr; gap: 0; } dt { margin-top: .5rem; font-size: .85rem; } dt:first-child { margin-top: 0; } }
 `;
 
-/** The lab's mark, inline (the CSP allows no external images or fonts). */
+/** The server's mark, inline (the CSP allows no external images or fonts). */
 const BRAND_MARK = `<svg aria-hidden="true" viewBox="0 0 28 28" width="26" height="26"><rect width="28" height="28" rx="7" fill="#4f46e5"/><circle cx="14" cy="11.5" r="3.6" fill="none" stroke="#fff" stroke-width="2.2"/><path d="M14 15.2v6.3M14 18.6h3" stroke="#fff" stroke-width="2.2" stroke-linecap="round"/></svg>`;
 
 const SECURITY_HEADERS: Record<string, string> = {
@@ -84,9 +85,9 @@ const SECURITY_HEADERS: Record<string, string> = {
 };
 
 /**
- * Whose page this is. The lab's own pages carry its mark; a simulated provider's pages say, before
- * anything else, that they are a simulation inside the lab (so nobody mistakes them for the real
- * provider, or types a real password into them).
+ * Whose page this is. The server's own pages carry its mark; a simulated provider's pages say,
+ * before anything else, that they are a simulation served by this server (so nobody mistakes them
+ * for the real provider, or types a real password into them).
  */
 export interface PageChrome {
   brand: string;
@@ -95,12 +96,12 @@ export interface PageChrome {
   note: string;
 }
 
-const LAB_CHROME: PageChrome = { brand: 'MCP Auth Lab', note: "Served by the lab's authorization server. A demo: there are no real accounts." };
+const SERVER_CHROME: PageChrome = { brand: SERVER_INFO.title, note: `Served by the authorization server of ${SERVER_INFO.title}.` };
 
 export function page(title: string, body: RawHtml, init: { status?: number; headers?: Headers; chrome?: PageChrome } = {}): Response {
   const headers = new Headers(init.headers);
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) headers.set(name, value);
-  const chrome = init.chrome ?? LAB_CHROME;
+  const chrome = init.chrome ?? SERVER_CHROME;
   const document = html`<!doctype html>
 <html lang="en">
 <head>
@@ -128,7 +129,7 @@ export function errorPage(status: number, title: string, message: string, hint?:
 <h1 class="error">${title}</h1>
 <p>${message}</p>
 ${hint ? html`<p class="muted">${hint}</p>` : ''}
-<footer><a href="/">Back to MCP Auth Lab</a></footer>`,
+<footer><a href="/">Back to ${SERVER_INFO.title}</a></footer>`,
     { status, chrome },
   );
 }

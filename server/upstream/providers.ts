@@ -1,52 +1,12 @@
-import { ConfigurationError, isLoopbackHost, labSecret } from '../config';
+import { ConfigurationError, isLoopbackHost } from '../config';
+import { simulatedProvider, type ServerContext } from '../context';
 import type { ServerEnv } from '../env';
-import { SIMULATED_GITHUB, SIMULATED_GITHUB_CLIENT_ID, simulatedGithubClientSecret } from '../simulated/github';
-import { PROXY_CLIENT_ID, proxyClientSecret } from '../simulated/oidc/clients';
-import { simulatedOidcIssuer } from '../simulated/oidc/provider';
 
 /**
  * Which provider each option talks to: the real one when configured, otherwise the simulated one
- * this Worker serves itself. Either way the Worker reaches it over HTTP with the global fetch.
+ * this Worker serves itself, if it serves one (a server built without simulated providers needs
+ * the settings). Either way the Worker reaches it over HTTP.
  */
-export interface GithubSettings {
-  /** How pages name it: "GitHub" or "Simulated GitHub". */
-  name: string;
-  simulated: boolean;
-  authorizeUrl: string;
-  tokenUrl: string;
-  userUrl: string;
-  clientId: string;
-  clientSecret: string;
-}
-
-export async function githubSettings(env: ServerEnv, origin: string): Promise<GithubSettings> {
-  const clientId = env.GITHUB_CLIENT_ID?.trim();
-  const clientSecret = env.GITHUB_CLIENT_SECRET?.trim();
-  if (clientId && clientSecret) {
-    return {
-      name: 'GitHub',
-      simulated: false,
-      authorizeUrl: 'https://github.com/login/oauth/authorize',
-      tokenUrl: 'https://github.com/login/oauth/access_token',
-      userUrl: 'https://api.github.com/user',
-      clientId,
-      clientSecret,
-    };
-  }
-  if (clientId || clientSecret) {
-    throw new ConfigurationError('Set both GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (a GitHub OAuth app), or neither to use the Simulated GitHub.');
-  }
-  return {
-    name: 'Simulated GitHub',
-    simulated: true,
-    authorizeUrl: origin + SIMULATED_GITHUB.authorize,
-    tokenUrl: origin + SIMULATED_GITHUB.token,
-    userUrl: origin + SIMULATED_GITHUB.user,
-    clientId: SIMULATED_GITHUB_CLIENT_ID,
-    clientSecret: await simulatedGithubClientSecret(labSecret(env, origin)),
-  };
-}
-
 /** An issuer URL as OpenID Connect Discovery requires it: https (http only on loopback), no query or fragment. */
 function configuredIssuer(env: ServerEnv): string | undefined {
   const value = env.OIDC_ISSUER?.trim();
@@ -74,7 +34,8 @@ export interface OidcProxySettings {
 }
 
 /** Option 3a: the provider that signs users in, and this Worker's confidential client there. */
-export async function oidcProxySettings(env: ServerEnv, origin: string): Promise<OidcProxySettings> {
+export async function oidcProxySettings(context: ServerContext): Promise<OidcProxySettings> {
+  const { env } = context;
   const scopes = (env.OIDC_SCOPES?.trim() || 'openid profile email').split(/\s+/);
   if (!scopes.includes('openid')) throw new ConfigurationError('OIDC_SCOPES must include openid.');
   const issuer = configuredIssuer(env);
@@ -84,14 +45,9 @@ export async function oidcProxySettings(env: ServerEnv, origin: string): Promise
     if (!clientId || !clientSecret) throw new ConfigurationError('With OIDC_ISSUER set, option 3a needs OIDC_CLIENT_ID and OIDC_CLIENT_SECRET.');
     return { name: new URL(issuer).host, simulated: false, issuer, clientId, clientSecret, scopes };
   }
-  return {
-    name: 'Simulated OIDC provider',
-    simulated: true,
-    issuer: simulatedOidcIssuer(origin),
-    clientId: PROXY_CLIENT_ID,
-    clientSecret: await proxyClientSecret(labSecret(env, origin)),
-    scopes,
-  };
+  const simulated = simulatedProvider(context, 'oidc');
+  if (!simulated) throw new ConfigurationError('Set OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET: your OpenID provider and this server\'s client there.');
+  return { name: simulated.name, simulated: true, issuer: simulated.issuer(context.origin), ...(await simulated.proxyClient(context)), scopes };
 }
 
 export interface ExternalIssuerSettings {
@@ -105,13 +61,19 @@ export interface ExternalIssuerSettings {
 }
 
 /** Option 3b: the authorization server whose JWT access tokens /external/mcp accepts. */
-export function externalIssuerSettings(env: ServerEnv, origin: string, resource: string): ExternalIssuerSettings {
+export function externalIssuerSettings(context: Pick<ServerContext, 'env' | 'origin' | 'simulated'>, resource: string): ExternalIssuerSettings {
+  const { env } = context;
   const issuer = configuredIssuer(env);
-  return {
-    name: issuer ? new URL(issuer).host : 'Simulated OIDC provider',
-    simulated: !issuer,
-    issuer: issuer ?? simulatedOidcIssuer(origin),
-    audience: (issuer && env.OIDC_AUDIENCE?.trim()) || resource,
-    allowUntypedAccessTokens: Boolean(issuer) && env.OIDC_ALLOW_UNTYPED_ACCESS_TOKENS?.trim() === 'true',
-  };
+  if (issuer) {
+    return {
+      name: new URL(issuer).host,
+      simulated: false,
+      issuer,
+      audience: env.OIDC_AUDIENCE?.trim() || resource,
+      allowUntypedAccessTokens: env.OIDC_ALLOW_UNTYPED_ACCESS_TOKENS?.trim() === 'true',
+    };
+  }
+  const simulated = simulatedProvider(context, 'oidc');
+  if (!simulated) throw new ConfigurationError('Set OIDC_ISSUER: the authorization server whose access tokens this server accepts.');
+  return { name: simulated.name, simulated: true, issuer: simulated.issuer(context.origin), audience: resource, allowUntypedAccessTokens: false };
 }

@@ -1,5 +1,5 @@
 import { env } from 'cloudflare:workers';
-import { handleServerRequest, type ServerEnv } from '../../server/index';
+import { server, type ServerEnv } from '../../server/index';
 import { clientConnectionFor } from './connect';
 import { prettyJsonWithInlineArrays } from './json-format';
 
@@ -23,7 +23,7 @@ export interface Discovery {
 export async function discoverServer(origin: string, ctx: ExecutionContext): Promise<Discovery> {
   const serverEnv = env as unknown as ServerEnv;
   const connection = clientConnectionFor(origin);
-  const unauthenticated = await handleServerRequest(
+  const unauthenticated = await server.handle(
     new Request(connection.streamableHttpUrl, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
@@ -41,7 +41,7 @@ export async function discoverServer(origin: string, ctx: ExecutionContext): Pro
     challenge: { status: unauthenticated?.status ?? 0, wwwAuthenticate: unauthenticated?.headers.get('www-authenticate') ?? '' },
     documents: await Promise.all(
       documents.map(async (document) => {
-        const response = await handleServerRequest(new Request(document.url), serverEnv, ctx);
+        const response = await server.handle(new Request(document.url), serverEnv, ctx);
         return { ...document, status: response?.status ?? 404, body: formatJson(response ? await response.text() : '') };
       }),
     ),

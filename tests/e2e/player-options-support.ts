@@ -41,7 +41,7 @@ export async function throughTheWindow(popup: Page, option: ProviderOption, prov
     await popup.getByRole('button', { name: /^Continue to Simulated / }).click();
   }
   await popup.waitForURL((url) => url.pathname.startsWith('/simulated/'));
-  await expect(popup.getByRole('note').filter({ hasText: '— part of MCP Auth Lab' })).toBeVisible();
+  await expect(popup.getByRole('note').filter({ hasText: '— served by MCP Auth Lab' })).toBeVisible();
   if (provider.failure) await popup.getByRole('radio', { name: provider.failure }).check();
   const allow = option === 'github' ? 'Authorize' : 'Allow';
   await popup.getByRole('button', { name: provider.decision === 'cancel' ? 'Cancel' : allow, exact: true }).click();

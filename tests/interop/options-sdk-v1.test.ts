@@ -109,7 +109,7 @@ describe('option 3a: /oidc/mcp, the Simulated OIDC provider behind the lab', () 
     const result = await session.client.callTool({ name: 'oidc_userinfo', arguments: {} });
     expect(result.isError).toBeFalsy();
     expect(result.structuredContent).toMatchObject({ issuer: `${origin}/simulated/oidc`, claims: { sub: '248289761002', name: 'Grace Hopper' } });
-    expect((await session.client.callTool({ name: 'whoami', arguments: {} })).structuredContent).toMatchObject({ signed_in_with: 'oidc', user: { name: 'grace' } });
+    expect((await session.client.callTool({ name: 'whoami', arguments: {} })).structuredContent).toMatchObject({ signed_in_with: 'oidc-proxy', user: { name: 'grace' } });
   });
 });
 

@@ -30,10 +30,10 @@ describe('authorization code flow with PKCE, dynamic registration and the lab pa
     expect(signInPage.response.status).toBe(200);
     expect(signInPage.body).toContain('Sign in to MCP Auth Lab');
     expect(field(signInPage.body, 'continue')).toBe(url.pathname + url.search);
-    expect(browser.jar.has('__Host-lab-login')).toBe(true);
+    expect(browser.jar.has('__Host-sign-in-form')).toBe(true);
 
     const consentPage = await browser.signIn(url, 'Dana');
-    expect(browser.jar.has('__Host-lab-session')).toBe(true);
+    expect(browser.jar.has('__Host-session')).toBe(true);
     expect(consentPage.response.status).toBe(200);
     expect(consentPage.body).toContain('Flow Test Client');
     expect(consentPage.body).toContain(client.clientId);

@@ -137,7 +137,7 @@ describe('sign-in form', () => {
     const { browser, csrf, continueTo } = await signInForm();
     const page = await browser.submit('/authorize/sign-in', { csrf, continue: continueTo, username: 'sam' }, '');
     expectErrorPage(page, 403);
-    expect(page.response.headers.getSetCookie().some((cookie) => cookie.startsWith('__Host-lab-session=') && !/max-age=0/i.test(cookie))).toBe(false);
+    expect(page.response.headers.getSetCookie().some((cookie) => cookie.startsWith('__Host-session=') && !/max-age=0/i.test(cookie))).toBe(false);
   });
 
   it('is refused with a CSRF value that does not match the cookie', async () => {
@@ -159,14 +159,14 @@ describe('sign-in form', () => {
     expect(page.response.status).toBe(400);
     expect(page.body).toContain('aria-invalid="true"');
     expect(page.body).not.toContain('<script>');
-    expect(browser.jar.has('__Host-lab-session')).toBe(false);
+    expect(browser.jar.has('__Host-session')).toBe(false);
   });
 });
 
 describe('remembered consent', () => {
   async function approveRemembering(browser: Browser, userName: string, client: Client) {
     const { url } = await newRequest(client);
-    const page = browser.jar.has('__Host-lab-session') ? await browser.get(url) : await browser.signIn(url, userName);
+    const page = browser.jar.has('__Host-session') ? await browser.get(url) : await browser.signIn(url, userName);
     expect(field(page.body, 'handle')).toBeTruthy();
     expect((await browser.answer(page, 'approve', { remember: 'yes' })).response.status).toBe(302);
   }
@@ -196,7 +196,7 @@ describe('remembered consent', () => {
     const { url } = await newRequest(client);
     const signedOut = await browser.submit('/authorize/sign-out', { continue: url.pathname + url.search });
     expect(signedOut.response.status).toBe(303);
-    expect(browser.jar.has('__Host-lab-session')).toBe(false);
+    expect(browser.jar.has('__Host-session')).toBe(false);
     const page = await browser.signIn(url, 'wendy');
     expect(page.response.status).toBe(200);
     expect(field(page.body, 'handle')).toBeTruthy();

@@ -12,7 +12,7 @@ import { callWorker, ORIGIN } from './support/worker';
 // sign in and get JWT access tokens at the provider (here the Simulated OIDC provider); this Worker
 // only checks each token against the provider's published keys.
 
-const labSecret = () => serverEnv.LAB_SECRET;
+const serverSecret = () => serverEnv.SERVER_SECRET;
 
 afterEach(() => {
   vi.useRealTimers();
@@ -24,7 +24,7 @@ const decode = (part: string) => JSON.parse(atob(part.replace(/-/g, '+').replace
 
 /** A token signed with the provider's current key, with claims (and header) the test chooses. */
 async function mint(claims: JwtClaims = {}, header: Partial<JwtHeader> = {}) {
-  const key = await currentSigningKey(serverEnv.OAUTH_KV, labSecret());
+  const key = await currentSigningKey(serverEnv.OAUTH_KV, serverSecret());
   const now = Math.floor(Date.now() / 1000);
   return signJwt(
     { alg: 'ES256', kid: key.kid, typ: 'at+jwt', ...header },
@@ -70,7 +70,7 @@ describe('option 3b end to end', () => {
     // This Worker fetched the provider's discovery document and keys to check the token: once.
     expect(network.calls.map((c) => `${c.method} ${c.url.pathname}`)).toEqual(['GET /simulated/oidc/.well-known/openid-configuration', 'GET /simulated/oidc/jwks']);
     const whoami = await callTool(ENDPOINTS.external, tokens.access_token, 'whoami');
-    expect(whoami.result?.structuredContent).toMatchObject({ signed_in_with: 'external', client_id: clientId, scopes: ['mcp:read'], audience: EXTERNAL_RESOURCE });
+    expect(whoami.result?.structuredContent).toMatchObject({ signed_in_with: 'oidc-external', client_id: clientId, scopes: ['mcp:read'], audience: EXTERNAL_RESOURCE });
     const claims = await callTool(ENDPOINTS.external, tokens.access_token, 'token_claims');
     expect(claims.result?.structuredContent).toMatchObject({ issuer: PROVIDER, subject: '248289761003', scope: ['mcp:read'], keyId: header.kid });
     expect(network.calls).toHaveLength(2); // the cached keys answered the later calls

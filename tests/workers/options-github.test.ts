@@ -81,7 +81,7 @@ describe('option 2 end to end', () => {
     const githubUrl = new URL(toGithub.response.headers.get('location')!);
     expect(githubUrl.origin + githubUrl.pathname).toBe(SIMULATED_AUTHORIZE);
     expect(Object.fromEntries(githubUrl.searchParams)).toMatchObject({
-      client_id: 'Ov23li-mcp-auth-lab-sim',
+      client_id: 'Ov23li-simulated-mcp-server',
       redirect_uri: `${ORIGIN}/authorize/github/callback`,
       scope: 'read:user',
       code_challenge_method: 'S256',
@@ -91,7 +91,7 @@ describe('option 2 end to end', () => {
     expect(setCookies(toGithub)).toMatch(/__Host-oauth-upstream-[^=]+=[^;]+; .*Secure.*HttpOnly.*SameSite=Lax/);
 
     const githubPage = await browser.get(githubUrl);
-    expect(githubPage.body).toContain('Simulated GitHub</strong> — part of MCP Auth Lab, not github.com');
+    expect(githubPage.body).toContain('Simulated GitHub</strong> — served by MCP Auth Lab, not github.com');
     expect(githubPage.response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
     const back = await answerAtGithub(browser, githubUrl.href, { login: 'hubot' });
     const callbackUrl = new URL(back.response.headers.get('location')!);
@@ -111,7 +111,7 @@ describe('option 2 end to end', () => {
       'GET /simulated/github/api/user',
     ]);
     const exchange = new URLSearchParams(network.calls[0].body);
-    expect(exchange.get('client_id')).toBe('Ov23li-mcp-auth-lab-sim');
+    expect(exchange.get('client_id')).toBe('Ov23li-simulated-mcp-server');
     expect(exchange.get('client_secret')).toMatch(/^[\w-]{43}$/);
     expect(exchange.get('redirect_uri')).toBe(`${ORIGIN}/authorize/github/callback`);
     expect(await s256(exchange.get('code_verifier')!)).toBe(githubUrl.searchParams.get('code_challenge'));

@@ -72,7 +72,7 @@ describe('option 3a end to end', () => {
     expect(authorize.origin + authorize.pathname).toBe(`${ISSUER}/authorize`);
     expect(Object.fromEntries(authorize.searchParams)).toMatchObject({
       response_type: 'code',
-      client_id: 'mcp-auth-lab-proxy',
+      client_id: 'mcp-server-proxy',
       redirect_uri: `${ORIGIN}/authorize/oidc/callback`,
       scope: 'openid profile email',
       code_challenge_method: 'S256',
@@ -81,7 +81,7 @@ describe('option 3a end to end', () => {
     expect(authorize.searchParams.get('state')).not.toBe('client-state');
 
     const providerPage = await browser.get(authorize);
-    expect(providerPage.body).toContain('Simulated OIDC provider</strong> — part of MCP Auth Lab');
+    expect(providerPage.body).toContain('Simulated OIDC provider</strong> — served by MCP Auth Lab');
     const back = await answerAtProvider(browser, authorize.href, { login: 'grace' });
     const callback = new URL(back.response.headers.get('location')!);
     expect(callback.searchParams.get('iss')).toBe(ISSUER); // RFC 9207, checked by the Worker
@@ -95,7 +95,7 @@ describe('option 3a end to end', () => {
       'GET /simulated/oidc/jwks',
     ]);
     const tokenCall = network.to('/simulated/oidc/token')[0];
-    expect(atob(tokenCall.headers.get('authorization')!.replace('Basic ', ''))).toMatch(/^mcp-auth-lab-proxy:[\w-]{43}$/);
+    expect(atob(tokenCall.headers.get('authorization')!.replace('Basic ', ''))).toMatch(/^mcp-server-proxy:[\w-]{43}$/);
     expect(new URLSearchParams(tokenCall.body).get('code_verifier')).toMatch(/^[\w-]{43}$/);
 
     const tokens = await tokensFrom(await exchangeCode(client, toClient.searchParams.get('code')!, verifier, RESOURCE));
@@ -103,7 +103,7 @@ describe('option 3a end to end', () => {
     expect(tokens.access_token.split('.')).toHaveLength(1); // this Worker's own opaque token, not the provider's JWT
     expect(await toolNames(ENDPOINTS.oidc, tokens.access_token)).toEqual(['add', 'countdown', 'oidc_userinfo', 'save_note', 'whoami']);
     const whoami = await callTool(ENDPOINTS.oidc, tokens.access_token, 'whoami');
-    expect(whoami.result?.structuredContent).toMatchObject({ user: { name: 'grace' }, signed_in_with: 'oidc', audience: RESOURCE });
+    expect(whoami.result?.structuredContent).toMatchObject({ user: { name: 'grace' }, signed_in_with: 'oidc-proxy', audience: RESOURCE });
     expect((whoami.result?.structuredContent as { user: { id: string } }).user.id).toMatch(/^oidc_[\w-]{22}$/);
 
     const userinfo = await callTool(ENDPOINTS.oidc, tokens.access_token, 'oidc_userinfo');
@@ -263,7 +263,7 @@ describe('with a real OpenID provider configured', () => {
     expect(tokenCall.headers.get('authorization')).toBeNull();
     const tokens = await tokensFrom(await exchangeCode(client, toClient.searchParams.get('code')!, verifier, RESOURCE));
     const whoami = await callTool(ENDPOINTS.oidc, tokens.access_token, 'whoami');
-    expect(whoami.result?.structuredContent).toMatchObject({ user: { name: 'Real Person' }, signed_in_with: 'oidc' });
+    expect(whoami.result?.structuredContent).toMatchObject({ user: { name: 'Real Person' }, signed_in_with: 'oidc-proxy' });
   });
 
   it('a discovery document that names another issuer stops the sign-in before the provider is visited', async () => {

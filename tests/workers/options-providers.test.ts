@@ -11,20 +11,20 @@ import { callWorker, ORIGIN, postForm, postJson } from './support/worker';
 // the Simulated OIDC provider as an OpenID provider and OAuth authorization server must. And no
 // new route answers bad input with a 500.
 
-const secret = () => serverEnv.LAB_SECRET;
+const secret = () => serverEnv.SERVER_SECRET;
 afterEach(() => vi.restoreAllMocks());
 
 const expectLabelledPage = (page: Page, label: string) => {
   expect(page.response.headers.get('content-type')).toContain('text/html');
   expect(page.response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
   expect(page.response.headers.get('x-frame-options')).toBe('DENY');
-  expect(page.body).toContain(`<p class="simulated" role="note"><strong>${label}</strong> — part of MCP Auth Lab`);
+  expect(page.body).toContain(`<p class="simulated" role="note"><strong>${label}</strong> — served by MCP Auth Lab`);
 };
 
 describe('Simulated GitHub', () => {
   const CALLBACK_URL = `${ORIGIN}/authorize/github/callback`;
   const authorizeUrl = (params: Record<string, string> = {}) =>
-    `/simulated/github/login/oauth/authorize?${new URLSearchParams({ client_id: 'Ov23li-mcp-auth-lab-sim', redirect_uri: CALLBACK_URL, scope: 'read:user', state: 's1', ...params })}`;
+    `/simulated/github/login/oauth/authorize?${new URLSearchParams({ client_id: 'Ov23li-simulated-mcp-server', redirect_uri: CALLBACK_URL, scope: 'read:user', state: 's1', ...params })}`;
 
   /** A code from the authorize page, as github.com would redirect with it. */
   async function codeFor(params: Record<string, string> = {}) {
@@ -41,7 +41,7 @@ describe('Simulated GitHub', () => {
   }
 
   const exchange = async (fields: Record<string, string>, accept = 'application/json') =>
-    postForm('/simulated/github/login/oauth/access_token', { client_id: 'Ov23li-mcp-auth-lab-sim', client_secret: await simulatedGithubClientSecret(secret()), redirect_uri: CALLBACK_URL, ...fields }, { accept });
+    postForm('/simulated/github/login/oauth/access_token', { client_id: 'Ov23li-simulated-mcp-server', client_secret: await simulatedGithubClientSecret(secret()), redirect_uri: CALLBACK_URL, ...fields }, { accept });
 
   it('its authorize page is labelled as a simulation, offers accounts, and ways to fail', async () => {
     const page = await new Browser().get(authorizeUrl());

@@ -94,9 +94,9 @@ const cases: Record<string, BadRequest> = {
   // oversized input
   'OAuth body over 64 KiB': { path: '/oauth/token', method: 'POST', headers: FORM, body: `grant_type=x&pad=${huge(70 * 1024)}` },
   'consent form over 16 KiB': { path: '/authorize', method: 'POST', headers: FORM, body: `handle=${huge(20 * 1024)}` },
-  'a 16 KB cookie': { path: '/authorize?client_id=x', headers: { cookie: `__Host-lab-session=${huge(16 * 1024)}` } },
-  'a forged session cookie': { path: '/authorize?client_id=x', headers: { cookie: '__Host-lab-session=eyJ1IjoiYWRtaW4ifQ.AAAA' } },
-  'a session cookie that is not base64': { path: '/authorize?client_id=x', headers: { cookie: '__Host-lab-session=%%%.***' } },
+  'a 16 KB cookie': { path: '/authorize?client_id=x', headers: { cookie: `__Host-session=${huge(16 * 1024)}` } },
+  'a forged session cookie': { path: '/authorize?client_id=x', headers: { cookie: '__Host-session=eyJ1IjoiYWRtaW4ifQ.AAAA' } },
+  'a session cookie that is not base64': { path: '/authorize?client_id=x', headers: { cookie: '__Host-session=%%%.***' } },
   'an 8 KB bearer token': { path: '/mcp', method: 'POST', headers: { authorization: `Bearer ${huge(8 * 1024)}`, ...JSON_TYPE }, body: '{}' },
   'a bearer token with separators only': { path: '/mcp', method: 'POST', headers: { authorization: 'Bearer ::::', ...JSON_TYPE }, body: '{}' },
   'an 8 KB query string': { path: `/authorize?state=${huge(8 * 1024)}&response_type=code` },

@@ -80,7 +80,7 @@ describe('reading a trace', () => {
 
   it('an id that was never started is 404, even with a valid MAC for it', async () => {
     const traceId = newTraceId();
-    const cookie = cookiePair(await traceCookie(traceId, (env as unknown as LabEnv).LAB_SECRET!));
+    const cookie = cookiePair(await traceCookie(traceId, (env as unknown as LabEnv).SERVER_SECRET!));
     const response = await new TracingBrowser().listen(traceId, { cookie });
     expect((response as Response).status).toBe(404);
   });

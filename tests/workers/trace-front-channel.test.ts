@@ -44,7 +44,7 @@ describe('a sign-in and consent, navigation by navigation', () => {
     const signInPage = await browser.navigate(url);
     const signInHtml = await signInPage.text();
     const csrf = field(signInHtml, 'csrf')!;
-    const loginCookie = cookieValue(signInPage, '__Host-lab-login')!;
+    const loginCookie = cookieValue(signInPage, '__Host-sign-in-form')!;
     exchanges.push(await stream.nextExchange());
     expect(exchanges[0]).toMatchObject({
       id: 'worker-1',
@@ -61,14 +61,14 @@ describe('a sign-in and consent, navigation by navigation', () => {
     expect(exchanges[0].startedAt).toBeLessThanOrEqual(exchanges[0].endedAt);
     expect(headerOf(exchanges[0].requestHeaders, 'sec-fetch-mode')).toBe('navigate');
     expect(headerOf(exchanges[0].requestHeaders, 'cookie')).toBe(`__Host-lab-trace=[redacted cookie, ${traceCookieValue.length} chars]`);
-    expect(headerOf(exchanges[0].responseHeaders, 'set-cookie')).toMatch(/^__Host-lab-login=\[redacted cookie, \d+ chars\]; Path=\/; Secure; HttpOnly; SameSite=Strict/);
+    expect(headerOf(exchanges[0].responseHeaders, 'set-cookie')).toMatch(/^__Host-sign-in-form=\[redacted cookie, \d+ chars\]; Path=\/; Secure; HttpOnly; SameSite=Strict/);
     expect(exchanges[0].responseBody).toContain(`name="csrf" value="[redacted csrf, ${csrf.length} chars]"`);
     expect(exchanges[0].redacted).toEqual(expect.arrayContaining(['header.cookie', 'header.set-cookie', 'response.csrf']));
 
     // 2. POST /authorize/sign-in: 303 back to /authorize
     const signedIn = await browser.navigate('/authorize/sign-in', { csrf, continue: field(signInHtml, 'continue')!, username: 'ada' });
     expect(signedIn.status).toBe(303);
-    const sessionCookie = cookieValue(signedIn, '__Host-lab-session')!;
+    const sessionCookie = cookieValue(signedIn, '__Host-session')!;
     exchanges.push(await stream.nextExchange());
     expect(exchanges[1]).toMatchObject({ id: 'worker-2', channel: 'front', from: 'browser', to: 'as', method: 'POST', url: `${ORIGIN}/authorize/sign-in`, status: 303 });
     expect(exchanges[1].requestBody).toContain(`csrf=[redacted csrf, ${csrf.length} chars]`);
@@ -161,7 +161,7 @@ describe('the cost for everyone else', () => {
     const { browser } = await tracedBrowser();
     const url = await preregisteredAuthorizationUrl('cost');
     const verify = vi.spyOn(crypto.subtle, 'verify');
-    await (await callWorker(url, { headers: { 'sec-fetch-mode': 'navigate', cookie: '__Host-lab-session=; other=1' } })).text();
+    await (await callWorker(url, { headers: { 'sec-fetch-mode': 'navigate', cookie: '__Host-session=; other=1' } })).text();
     expect(verify).not.toHaveBeenCalled();
     await (await browser.navigate(url)).text();
     expect(verify).toHaveBeenCalledTimes(1);

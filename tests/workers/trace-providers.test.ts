@@ -97,7 +97,7 @@ describe('option 2: GitHub behind the Worker', () => {
     const [, , , , providerCallback, codeExchange, user] = recorded;
     // What crossed the back channel, without a secret left in it.
     expect(codeExchange.redacted).toEqual(expect.arrayContaining(['body.code', 'body.client_secret', 'body.code_verifier', 'response.access_token']));
-    expect(codeExchange.requestBody).toMatch(/client_id=Ov23li-mcp-auth-lab-sim&client_secret=%5Bredacted|client_secret=\[redacted/);
+    expect(codeExchange.requestBody).toMatch(/client_id=Ov23li-simulated-mcp-server&client_secret=%5Bredacted|client_secret=\[redacted/);
     expect(JSON.parse(codeExchange.responseBody!)).toMatchObject({ access_token: expect.stringMatching(/^\[redacted access_token, \d+ chars\]$/), token_type: 'bearer' });
     expect(headerOf(user.requestHeaders, 'authorization')).toMatch(/^Bearer \[redacted authorization, \d+ chars\]$/);
     expect(JSON.parse(user.responseBody!)).toMatchObject({ login: 'mona' });
@@ -164,9 +164,9 @@ describe('GET /lab/providers: which providers are simulated, and no secrets', ()
     expect(response.headers.get('cache-control')).toBe('no-store');
     expect(await response.json()).toEqual({
       providers: [
-        { endpoint: '/github/mcp', name: 'Simulated GitHub', simulated: true },
-        { endpoint: '/oidc/mcp', name: 'Simulated OIDC provider', simulated: true, issuer: `${ORIGIN}/simulated/oidc` },
-        { endpoint: '/external/mcp', name: 'Simulated OIDC provider', simulated: true, issuer: `${ORIGIN}/simulated/oidc` },
+        { option: 'github', endpoint: '/github/mcp', name: 'Simulated GitHub', simulated: true },
+        { option: 'oidc-proxy', endpoint: '/oidc/mcp', name: 'Simulated OIDC provider', simulated: true, issuer: `${ORIGIN}/simulated/oidc` },
+        { option: 'oidc-external', endpoint: '/external/mcp', name: 'Simulated OIDC provider', simulated: true, issuer: `${ORIGIN}/simulated/oidc` },
       ],
     });
   });
@@ -175,9 +175,9 @@ describe('GET /lab/providers: which providers are simulated, and no secrets', ()
     configure({ GITHUB_CLIENT_ID: 'Iv1.github-client-id', GITHUB_CLIENT_SECRET: 'github-secret-value', OIDC_ISSUER: 'https://tenant.us.auth0.com/', OIDC_CLIENT_ID: 'auth0-client-id', OIDC_CLIENT_SECRET: 'auth0-secret-value' });
     const text = await (await callWorker('/lab/providers')).text();
     expect(JSON.parse(text).providers).toEqual([
-      { endpoint: '/github/mcp', name: 'GitHub', simulated: false },
-      { endpoint: '/oidc/mcp', name: 'tenant.us.auth0.com', simulated: false, issuer: 'https://tenant.us.auth0.com/' },
-      { endpoint: '/external/mcp', name: 'tenant.us.auth0.com', simulated: false, issuer: 'https://tenant.us.auth0.com/' },
+      { option: 'github', endpoint: '/github/mcp', name: 'GitHub', simulated: false },
+      { option: 'oidc-proxy', endpoint: '/oidc/mcp', name: 'tenant.us.auth0.com', simulated: false, issuer: 'https://tenant.us.auth0.com/' },
+      { option: 'oidc-external', endpoint: '/external/mcp', name: 'tenant.us.auth0.com', simulated: false, issuer: 'https://tenant.us.auth0.com/' },
     ]);
     for (const secret of ['github-client-id', 'github-secret-value', 'auth0-client-id', 'auth0-secret-value']) expect(text).not.toContain(secret);
   });

@@ -1,16 +1,19 @@
+import { AUTH_OPTION_ENTRIES } from '../../catalogue';
+import { SERVER_INFO } from '../../server-info';
 import { isLoopbackHost } from '../../config';
 import { randomToken, sha256Base64url } from '../../jwt/base64url';
 import { derivedSecret, sameSecret } from '../browser-state';
 
 /**
  * The Simulated OIDC provider's clients:
- *   - the lab's own, pre-registered (option 3a: the Worker signs users in here, as a confidential
- *     web application with a client secret derived from LAB_SECRET);
+ *   - the server's own, pre-registered (option 3a: the Worker signs users in here, as a confidential
+ *     web application with a client secret derived from SERVER_SECRET);
  *   - MCP clients that register themselves (option 3b: RFC 7591 dynamic registration, as Auth0 or
  *     Stytch offer it), stored in KV under `simulated-oidc:client:<client_id>`.
  */
-export const PROXY_CLIENT_ID = 'mcp-auth-lab-proxy';
-export const PROXY_CALLBACK_PATH = '/authorize/oidc/callback';
+export const PROXY_CLIENT_ID = 'mcp-server-proxy';
+/** The callback registered for that client: the Worker's, of the option that signs users in here (3a). */
+const PROXY_CALLBACK_PATH = AUTH_OPTION_ENTRIES.find((entry) => entry.simulatedProvider === 'oidc' && entry.signIn?.callbackPath)?.signIn?.callbackPath ?? '/authorize/oidc/callback';
 export const proxyClientSecret = (secret: string) => derivedSecret(secret, 'simulated-oidc/proxy-client-secret');
 
 const CLIENT_SECONDS = 90 * 24 * 60 * 60;
@@ -24,7 +27,7 @@ export interface SimulatedClient {
   authMethod: AuthMethod;
   /** SHA-256 of the client secret, for confidential clients. */
   secretHash?: string;
-  /** The lab's own client: its page says it is first-party. */
+  /** The server's own client: its page says it is first-party. */
   builtIn?: boolean;
 }
 
@@ -34,7 +37,7 @@ export async function lookupClient(kv: KVNamespace, origin: string, secret: stri
   if (clientId === PROXY_CLIENT_ID) {
     return {
       clientId,
-      clientName: 'MCP Auth Lab (option 3a, the Worker as proxy)',
+      clientName: `${SERVER_INFO.title} (the Worker as proxy)`,
       redirectUris: [origin + PROXY_CALLBACK_PATH],
       authMethod: 'client_secret_basic',
       secretHash: await sha256Base64url(await proxyClientSecret(secret)),

@@ -4,7 +4,7 @@ import { sha256Base64url } from '../../jwt/base64url';
  * The Simulated OIDC provider's signing keys: ES256 (ECDSA P-256), one per *generation*.
  *
  * Every isolate must sign with the same key and publish the same set, without a shared memory.
- * So a key is not stored: it is derived from LAB_SECRET and its generation number (HMAC-SHA256 →
+ * So a key is not stored: it is derived from SERVER_SECRET and its generation number (HMAC-SHA256 →
  * the private scalar). Only the generation and the rotation history live in KV
  * (`simulated-oidc:keys`). A rotation starts a new generation and keeps the previous public key
  * published for a grace period at least as long as any token it signed may live, so tokens

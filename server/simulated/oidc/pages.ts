@@ -1,3 +1,4 @@
+import { SERVER_INFO } from '../../server-info';
 import { html, page, type PageChrome } from '../../ui/html';
 import type { SimulatedClient } from './clients';
 import type { SigningKey } from './keys';
@@ -6,15 +7,15 @@ import { TOKEN_FAILURES, USERS } from './tokens';
 /** The Simulated OIDC provider's own pages: sign-in with its consent, and an About page with its keys. */
 export const OIDC_CHROME: PageChrome = {
   brand: 'Simulated OIDC provider',
-  banner: html`<strong>Simulated OIDC provider</strong> — part of MCP Auth Lab, standing in for Auth0, Stytch, Cloudflare Access or any OpenID provider. No real account is used.`,
-  note: 'A simulation of an OpenID Connect provider served by MCP Auth Lab.',
+  banner: html`<strong>Simulated OIDC provider</strong> — served by ${SERVER_INFO.title}, standing in for Auth0, Stytch, Cloudflare Access or any OpenID provider. No real account is used.`,
+  note: `A simulation of an OpenID Connect provider served by ${SERVER_INFO.title}.`,
 };
 
 export const SCOPE_TEXT: Record<string, string> = {
   openid: 'Know who you are (your user id)',
   profile: 'Your name and user name',
   email: 'Your email address',
-  'mcp:read': "Use the lab's MCP tools as you",
+  'mcp:read': 'Use the MCP server’s tools as you',
   'mcp:write': 'Save notes with the save_note tool',
 };
 
@@ -76,7 +77,7 @@ export function landingPage(input: { basePath: string; issuer: string; keys: Sig
     'Simulated OIDC provider',
     html`<span class="badge">About</span>
 <h1>Simulated OIDC provider</h1>
-<p>Option 3 of the lab signs users in here when no <code>OIDC_ISSUER</code> is configured: as an upstream identity provider (3a, the Worker is its client) and as a separate authorization server that MCP clients use directly (3b).</p>
+<p>${SERVER_INFO.title} signs users in here when no <code>OIDC_ISSUER</code> is configured: as an upstream identity provider (the Worker is its client) or as a separate authorization server that MCP clients use directly.</p>
 <dl>
   <dt>Issuer</dt><dd>${input.issuer}</dd>
   <dt>Discovery</dt><dd>${input.issuer}/.well-known/openid-configuration</dd>

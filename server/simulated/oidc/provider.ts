@@ -1,10 +1,11 @@
-import { labSecret } from '../../config';
+import { AUTH_OPTION_ENTRIES, endpointPaths } from '../../catalogue';
+import { secretOf, type ServerContext as RequestContext, type SimulatedOidc } from '../../context';
 import type { ServerEnv } from '../../env';
 import { randomToken, sha256Base64url } from '../../jwt/base64url';
 import { JwtError, verifyJwt } from '../../jwt/jwt';
 import { errorPage } from '../../ui/html';
 import { cookie, csrfValid, newCsrf, openCookie, readForm, sealCookie } from '../browser-state';
-import { authenticateClient, lookupClient, registerClient, RegistrationError, type SimulatedClient } from './clients';
+import { authenticateClient, lookupClient, PROXY_CLIENT_ID, proxyClientSecret, registerClient, RegistrationError, type SimulatedClient } from './clients';
 import { currentSigningKey, publishedKeys, rotateKeys } from './keys';
 import { authorizePage, landingPage, OIDC_CHROME } from './pages';
 import { issueTokens, TOKEN_FAILURES, userClaims, userinfoAudience, USERS, type Grant, type TokenFailure } from './tokens';
@@ -32,8 +33,11 @@ const METADATA_PATHS = [
   `/.well-known/oauth-authorization-server${SIMULATED_OIDC_BASE}`,
 ];
 
-/** The APIs registered at this provider (Auth0 calls them APIs): the lab's option 3b endpoint. */
-export const SIMULATED_OIDC_API_PATHS = ['/external/mcp'];
+/**
+ * The APIs registered at this provider (Auth0 calls them APIs): the endpoints of the options whose
+ * MCP clients get their tokens here (option 3b).
+ */
+export const SIMULATED_OIDC_API_PATHS = AUTH_OPTION_ENTRIES.filter((entry) => entry.simulatedProvider === 'oidc' && entry.tokensFrom === 'provider').flatMap(endpointPaths);
 
 const SCOPES = ['openid', 'profile', 'email', 'mcp:read', 'mcp:write'];
 const CODE_SECONDS = 600;
@@ -68,9 +72,21 @@ const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 const oauthError = (status: number, error: string, description: string, headers: Record<string, string> = {}) =>
   Response.json({ error, error_description: description }, { status, headers: { ...CORS, ...NO_STORE, ...headers } });
 
-export async function handleSimulatedOidc(request: Request, env: ServerEnv, origin: string): Promise<Response> {
+/** The Simulated OIDC provider, as the server composes it (server/index.ts). */
+export const simulatedOidc: SimulatedOidc = {
+  id: 'oidc',
+  name: 'Simulated OIDC provider',
+  paths: { base: SIMULATED_OIDC_BASE, aliases: METADATA_PATHS.filter((path) => !path.startsWith(`${SIMULATED_OIDC_BASE}/`)) },
+  handle: handleSimulatedOidc,
+  issuer: simulatedOidcIssuer,
+  async proxyClient(context) {
+    return { clientId: PROXY_CLIENT_ID, clientSecret: await proxyClientSecret(secretOf(context)) };
+  },
+};
+
+async function handleSimulatedOidc(request: Request, { env, origin, ...rest }: RequestContext): Promise<Response> {
   const { pathname } = new URL(request.url);
-  const context: Context = { env, origin, issuer: simulatedOidcIssuer(origin), secret: labSecret(env, origin) };
+  const context: Context = { env, origin, issuer: simulatedOidcIssuer(origin), secret: secretOf({ env, origin, ...rest }) };
   const at = (path: string) => pathname === SIMULATED_OIDC_BASE + path;
   const method = request.method;
   const machineEndpoint = METADATA_PATHS.includes(pathname) || ['/token', '/userinfo', '/jwks', '/register'].some(at);

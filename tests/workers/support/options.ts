@@ -67,7 +67,7 @@ export async function toolNames(path: string, token: string): Promise<string[]> 
 export { mcpRequest };
 
 /** The Worker's environment: the same object it reads on every request, so a test can change its configuration. */
-export const serverEnv = env as unknown as ServerEnv & { LAB_SECRET: string };
+export const serverEnv = env as unknown as ServerEnv & { SERVER_SECRET: string };
 const configured = new Set<string>();
 
 /** Sets configuration (e.g. GITHUB_CLIENT_ID) for the rest of a test; `restoreConfiguration` undoes it. */

@@ -1,4 +1,4 @@
-import serverOnly, { handleServerRequest, type ServerEnv } from '../../../server/index';
+import { server, type ServerEnv } from '../../../server/index';
 import { withTracing, type LabEnv } from '../../../server/lab/index';
 
 /**
@@ -16,9 +16,9 @@ async function standInSite(request: Request, env: LabEnv, ctx: ExecutionContext)
   if (new URL(request.url).pathname === '/lab/callback') {
     return new Response(STAND_IN_CALLBACK_PAGE, { headers: { 'Content-Type': 'text/html; charset=utf-8' } });
   }
-  return serverOnly.fetch(request, env, ctx);
+  return server.fetch(request, env, ctx);
 }
 
 export default {
-  fetch: withTracing<LabEnv>(async (request, env, ctx) => (await handleServerRequest(request, env as ServerEnv, ctx)) ?? standInSite(request, env, ctx)),
+  fetch: withTracing<LabEnv>(server, async (request, env, ctx) => (await server.handle(request, env as ServerEnv, ctx)) ?? standInSite(request, env, ctx)),
 } satisfies ExportedHandler<LabEnv>;

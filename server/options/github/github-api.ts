@@ -1,5 +1,6 @@
-import type { GithubSettings } from './providers';
-import { callProvider, jsonObject, UpstreamError } from './upstream-error';
+import { SERVER_INFO } from '../../server-info';
+import { callProvider, jsonObject, UpstreamError } from '../../upstream/upstream-error';
+import type { GithubSettings } from './settings';
 
 /**
  * GitHub's OAuth web flow, as this Worker's client of it (GitHub docs, "Authorizing OAuth apps"):
@@ -26,7 +27,7 @@ export function githubAuthorizationUrl(github: GithubSettings, input: { state: s
 export async function exchangeGithubCode(github: GithubSettings, input: { code: string; verifier: string; redirectUri: string }): Promise<string> {
   const response = await callProvider(github.name, github.tokenUrl, {
     method: 'POST',
-    headers: { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded', 'User-Agent': 'mcp-auth-lab' },
+    headers: { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded', 'User-Agent': SERVER_INFO.name },
     body: new URLSearchParams({
       client_id: github.clientId,
       client_secret: github.clientSecret,
@@ -59,7 +60,7 @@ export async function fetchGithubUser(github: Pick<GithubSettings, 'name' | 'use
       Authorization: `Bearer ${accessToken}`,
       Accept: 'application/vnd.github+json',
       'X-GitHub-Api-Version': '2022-11-28',
-      'User-Agent': 'mcp-auth-lab', // GitHub's API refuses requests without one
+      'User-Agent': SERVER_INFO.name, // GitHub's API refuses requests without one
     },
   });
   if (response.status === 401) {

@@ -1,15 +1,16 @@
 import { OAuthError } from '@cloudflare/workers-oauth-provider';
-import { sha256Base64url } from '../jwt/base64url';
-import { JwtError, type JwtClaims } from '../jwt/jwt';
-import { streamableMcpEndpoint } from '../mcp/endpoints';
-import { define, text, TOOLS } from '../mcp/tools';
-import type { ExternalToken } from '../oauth/grant-props';
-import { SCOPES } from '../scopes';
-import { discover, verifyAccessToken } from '../upstream/oidc';
-import { externalIssuerSettings } from '../upstream/providers';
-import { UpstreamError } from '../upstream/upstream-error';
-import { memo } from './memo';
-import type { AuthOption } from './option';
+import { AUTH_OPTIONS } from '../../catalogue';
+import { sha256Base64url } from '../../jwt/base64url';
+import { JwtError, type JwtClaims } from '../../jwt/jwt';
+import { streamableMcpEndpoint } from '../../mcp/endpoints';
+import { define, text, TOOLS } from '../../mcp/tools';
+import type { GrantProps } from '../../oauth/grant-props';
+import { SCOPES } from '../../scopes';
+import { discover, verifyAccessToken } from '../../upstream/oidc';
+import { externalIssuerSettings } from '../../upstream/providers';
+import { UpstreamError } from '../../upstream/upstream-error';
+import { memo } from '../memo';
+import type { AuthOption } from '../option';
 
 /**
  * Option 3b: your provider as a separate authorization server. This Worker is only a resource
@@ -18,18 +19,33 @@ import type { AuthOption } from './option';
  * provider's published keys (RFC 9068): signature, `typ: at+jwt`, iss, aud = this resource, exp;
  * then scope, per tool (403 insufficient_scope to step up). Nothing is stored: no grant, no session.
  */
-export const EXTERNAL_MCP_PATH = '/external/mcp';
+const entry = AUTH_OPTIONS['oidc-external'];
 const MAX_TOKEN_LENGTH = 8192;
 
+/** Not a grant: what the provider's verified JWT access token says, built for each request. */
+export interface ExternalTokenProps extends GrantProps {
+  signedInWith: typeof entry.id;
+  token: {
+    issuer: string;
+    subject: string;
+    audience: string | string[];
+    scope: string[];
+    clientId?: string;
+    issuedAt?: number;
+    expiresAt?: number;
+    keyId?: string;
+  };
+}
+
 const tokenClaims = define({
-  name: 'token_claims',
+  name: entry.ownTool.name,
   title: 'What the access token says',
   description: 'Shows the claims this server verified in your access token from the external authorization server (never the token itself).',
   input: {},
   requiredScopes: [SCOPES.read],
   async run(_args, { props }) {
-    if (props.signedInWith !== 'external') return { ...text('This request did not come with an external token.'), isError: true };
-    const claims = { ...props.token };
+    if (props.signedInWith !== entry.id) return { ...text('This request did not come with an external token.'), isError: true };
+    const claims = { ...(props as ExternalTokenProps).token };
     return text(JSON.stringify(claims, null, 2), claims);
   },
 });
@@ -48,21 +64,21 @@ const unavailable = () =>
     headers: { 'Retry-After': '30' },
   });
 
-export const externalOption: AuthOption = {
-  name: 'external',
-  mcpPath: EXTERNAL_MCP_PATH,
-  resourceServer: memo(
-    (env, origin) => {
-      const resource = origin + EXTERNAL_MCP_PATH;
-      const settings = externalIssuerSettings(env, origin, resource);
-      return streamableMcpEndpoint({
-        origin,
-        path: EXTERNAL_MCP_PATH,
-        resourceName: 'MCP Auth Lab — option 3b, a separate authorization server',
+export const oidcExternalOption: AuthOption = {
+  id: entry.id,
+  entry,
+  endpoints: memo(
+    (context) => {
+      const path = entry.endpoints['streamable-http'];
+      const settings = externalIssuerSettings(context, context.origin + path);
+      const endpoint = streamableMcpEndpoint({
+        origin: context.origin,
+        path,
+        resourceName: entry.title,
         authorizationServers: [settings.issuer],
         validateToken: (currentEnv) => async (resourceUrl, token) => {
           if (token.length > MAX_TOKEN_LENGTH) return null;
-          const current = externalIssuerSettings(currentEnv, origin, resourceUrl);
+          const current = externalIssuerSettings({ ...context, env: currentEnv }, resourceUrl);
           let claims: JwtClaims;
           let keyId: string | undefined;
           try {
@@ -84,8 +100,8 @@ export const externalOption: AuthOption = {
           const named = [claims.preferred_username, claims.name, claims.email].find((value) => typeof value === 'string' && value.trim());
           const clientId = [claims.client_id, claims.azp].find((value) => typeof value === 'string') as string | undefined;
           const scope = scopesOf(claims);
-          const props: ExternalToken = {
-            signedInWith: 'external',
+          const props: ExternalTokenProps = {
+            signedInWith: entry.id,
             userId,
             userName: String(named ?? subject).slice(0, 64),
             token: {
@@ -103,7 +119,12 @@ export const externalOption: AuthOption = {
         },
         tools: [...TOOLS, tokenClaims],
       });
+      return new Map([[path, endpoint]]);
     },
-    (env) => `${env.OIDC_ISSUER ?? ''}`,
+    ({ env }) => `${env.OIDC_ISSUER ?? ''}`,
   ),
+  async provider(context) {
+    const { name, simulated, issuer } = externalIssuerSettings(context, context.origin + entry.endpoints['streamable-http']);
+    return { name, simulated, issuer };
+  },
 };

@@ -8,13 +8,13 @@ const EIGHT_HOURS = 8 * 60 * 60 * 1000;
 
 /** A request carrying the cookie pair from a Set-Cookie line, as a browser would send it back. */
 const withCookie = (setCookie: string, extra = '') => new Request('https://lab.example/authorize', { headers: { cookie: `${extra}${setCookie.split(';')[0]}` } });
-const sessionValue = (setCookie: string) => setCookie.split(';')[0].slice('__Host-lab-session='.length);
-const withSession = (value: string) => new Request('https://lab.example/', { headers: { cookie: `__Host-lab-session=${value}` } });
+const sessionValue = (setCookie: string) => setCookie.split(';')[0].slice('__Host-session='.length);
+const withSession = (value: string) => new Request('https://lab.example/', { headers: { cookie: `__Host-session=${value}` } });
 
 describe('sign-in cookie', () => {
   it('is a __Host- cookie that scripts and other sites cannot use', async () => {
     const cookie = await signInCookie(USER, SECRET, NOW);
-    expect(cookie).toMatch(/^__Host-lab-session=[\w-]+\.[\w-]+; /);
+    expect(cookie).toMatch(/^__Host-session=[\w-]+\.[\w-]+; /);
     expect(cookie).toContain('; Path=/');
     expect(cookie).toContain('; Secure');
     expect(cookie).toContain('; HttpOnly');
@@ -66,7 +66,7 @@ describe('sign-in cookie', () => {
   });
 
   it('is cleared by sign-out (same name and attributes, Max-Age=0)', () => {
-    expect(signOutCookie()).toMatch(/^__Host-lab-session=; Path=\/; Secure; HttpOnly; SameSite=Lax; Max-Age=0$/);
+    expect(signOutCookie()).toMatch(/^__Host-session=; Path=\/; Secure; HttpOnly; SameSite=Lax; Max-Age=0$/);
   });
 });
 
@@ -75,7 +75,7 @@ describe('login CSRF (double submit)', () => {
 
   it('accepts the form value that matches its cookie', () => {
     const { token, cookie } = newLoginCsrf();
-    expect(cookie).toMatch(/^__Host-lab-login=[\w-]+; Path=\/; Secure; HttpOnly; SameSite=Strict; Max-Age=600$/);
+    expect(cookie).toMatch(/^__Host-sign-in-form=[\w-]+; Path=\/; Secure; HttpOnly; SameSite=Strict; Max-Age=600$/);
     expect(loginCsrfValid(requestWith(cookie.split(';')[0]), token)).toBe(true);
   });
 
@@ -85,12 +85,12 @@ describe('login CSRF (double submit)', () => {
 
   it.each([
     ['no cookie', undefined, 'abc'],
-    ['a different value of the same length', '__Host-lab-login=abcdef', 'abcdeg'],
-    ['a prefix of the cookie', '__Host-lab-login=abcdef', 'abc'],
-    ['a longer value', '__Host-lab-login=abc', 'abcdef'],
-    ['an empty submission', '__Host-lab-login=abc', ''],
-    ['an empty cookie and an empty submission', '__Host-lab-login=', ''],
-    ['the value in a cookie of another name', 'lab-login=abc', 'abc'],
+    ['a different value of the same length', '__Host-sign-in-form=abcdef', 'abcdeg'],
+    ['a prefix of the cookie', '__Host-sign-in-form=abcdef', 'abc'],
+    ['a longer value', '__Host-sign-in-form=abc', 'abcdef'],
+    ['an empty submission', '__Host-sign-in-form=abc', ''],
+    ['an empty cookie and an empty submission', '__Host-sign-in-form=', ''],
+    ['the value in a cookie of another name', 'sign-in-form=abc', 'abc'],
   ])('refuses %s', (_label, cookie, submitted) => {
     expect(loginCsrfValid(requestWith(cookie), submitted)).toBe(false);
   });

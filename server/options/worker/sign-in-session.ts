@@ -1,11 +1,11 @@
 /**
- * The lab's own sign-in session: a signed, HttpOnly `__Host-` cookie naming the demo user.
+ * Option 1's own sign-in session: a signed, HttpOnly `__Host-` cookie naming the demo user.
  * This is where real authentication plugs in: replace `readSignIn`/`signInCookie` with your
  * identity system's session (or see the GitHub and OIDC options, where another provider signs
  * the user in).
  */
-const COOKIE = '__Host-lab-session';
-const LOGIN_CSRF_COOKIE = '__Host-lab-login';
+const COOKIE = '__Host-session';
+const LOGIN_CSRF_COOKIE = '__Host-sign-in-form';
 const SESSION_SECONDS = 8 * 60 * 60;
 
 export interface SignedInUser {

@@ -1,34 +1,52 @@
-import { sha256Base64url } from '../jwt/base64url';
-import { MCP_PATHS } from '../oauth/authorization-server';
-import { streamableMcpEndpoint, tokensIssuedHere } from '../mcp/endpoints';
-import { define, text, TOOLS } from '../mcp/tools';
-import { SCOPES } from '../scopes';
-import { checkCallbackIssuer, discover, exchangeOidcCode, fetchUserinfo, oidcAuthorizationUrl, verifyIdToken } from '../upstream/oidc';
-import { oidcProxySettings } from '../upstream/providers';
-import { UpstreamError } from '../upstream/upstream-error';
-import { memo } from './memo';
-import type { AuthOption } from './option';
+import { AUTH_OPTIONS } from '../../catalogue';
+import { sha256Base64url } from '../../jwt/base64url';
+import { streamableMcpEndpoint, tokensIssuedHere } from '../../mcp/endpoints';
+import { define, text, TOOLS } from '../../mcp/tools';
+import type { GrantProps } from '../../oauth/grant-props';
+import { SCOPES } from '../../scopes';
+import { checkCallbackIssuer, discover, exchangeOidcCode, fetchUserinfo, oidcAuthorizationUrl, verifyIdToken } from '../../upstream/oidc';
+import { oidcProxySettings } from '../../upstream/providers';
+import { UpstreamError } from '../../upstream/upstream-error';
+import { memo } from '../memo';
+import type { AuthOption } from '../option';
+import { providerSignIn } from '../provider-sign-in';
 
 /**
  * Option 3a: your own identity provider, with this Worker as the proxy. This Worker stays the MCP
  * authorization server and federates sign-in to an OpenID provider (Auth0, Stytch, Cloudflare
  * Access, or the Simulated OIDC provider): discovery, authorization code with PKCE and a nonce,
  * then the ID token verified against the provider's JWKS (signature, iss, aud, azp, exp, nonce).
- * The MCP client gets this Worker's token for /oidc/mcp; the provider's access token stays in the
+ * The MCP client gets this Worker's token for its endpoint; the provider's access token stays in the
  * grant's props, for the `oidc_userinfo` tool.
  */
+const entry = AUTH_OPTIONS['oidc-proxy'];
+
+/** What a grant made through the OpenID provider carries (encrypted). The ID token was verified at the callback. */
+export interface OidcGrantProps extends GrantProps {
+  signedInWith: typeof entry.id;
+  oidc: {
+    issuer: string;
+    subject: string;
+    provider: string;
+    /** Claims from the verified ID token (no token itself). */
+    claims: Record<string, unknown>;
+    /** The provider's access token, for its userinfo endpoint only. */
+    accessToken?: string;
+  };
+}
+
 const KEPT_CLAIMS = ['sub', 'name', 'preferred_username', 'email', 'email_verified', 'auth_time'];
 
 const oidcUserinfo = define({
-  name: 'oidc_userinfo',
+  name: entry.ownTool.name,
   title: 'Your profile at the identity provider',
   description:
     "Calls the identity provider's userinfo endpoint as you, with the access token this server keeps for you (it never leaves the server).",
   input: {},
   requiredScopes: [SCOPES.read],
   async run(_args, { props }) {
-    if (props.signedInWith !== 'oidc') return { ...text('This grant was not made through the identity provider.'), isError: true };
-    const { provider, issuer, subject, accessToken } = props.oidc;
+    if (props.signedInWith !== entry.id) return { ...text('This grant was not made through the identity provider.'), isError: true };
+    const { provider, issuer, subject, accessToken } = (props as OidcGrantProps).oidc;
     if (!accessToken) return { ...text(`${provider} gave this server no access token, so it cannot ask for userinfo.`), isError: true };
     try {
       const metadata = await discover(provider, issuer);
@@ -45,28 +63,34 @@ const oidcUserinfo = define({
 });
 
 export const oidcProxyOption: AuthOption = {
-  name: 'oidc',
-  mcpPath: MCP_PATHS.oidc,
-  resourceServer: memo((_env, origin) =>
-    streamableMcpEndpoint({
-      origin,
-      path: MCP_PATHS.oidc,
-      resourceName: 'MCP Auth Lab — option 3a, your identity provider behind the Worker',
-      authorizationServers: [origin],
-      validateToken: tokensIssuedHere(origin, 'oidc'),
-      tools: [...TOOLS, oidcUserinfo],
-    }),
-  ),
-  signIn: {
-    async providerName(env, origin) {
-      return (await oidcProxySettings(env, origin)).name;
+  id: entry.id,
+  entry,
+  endpoints: memo(({ origin, authorizationServer }) => {
+    const path = entry.endpoints['streamable-http'];
+    return new Map([
+      [
+        path,
+        streamableMcpEndpoint({
+          origin,
+          path,
+          resourceName: entry.title,
+          authorizationServers: [origin],
+          validateToken: tokensIssuedHere(authorizationServer, entry.id),
+          tools: [...TOOLS, oidcUserinfo],
+        }),
+      ],
+    ]);
+  }),
+  signIn: providerSignIn(entry, {
+    async name(context) {
+      return (await oidcProxySettings(context)).name;
     },
-    async authorizationUrl(env, origin, attempt) {
-      const settings = await oidcProxySettings(env, origin);
+    async authorizationUrl(context, attempt) {
+      const settings = await oidcProxySettings(context);
       return oidcAuthorizationUrl(await discover(settings.name, settings.issuer), settings, attempt);
     },
-    async finish(env, origin, { params, verifier, nonce, redirectUri }) {
-      const settings = await oidcProxySettings(env, origin);
+    async finish(context, { params, verifier, nonce, redirectUri }) {
+      const settings = await oidcProxySettings(context);
       const metadata = await discover(settings.name, settings.issuer);
       checkCallbackIssuer(metadata, params, settings.name);
       const code = params.get('code');
@@ -79,16 +103,17 @@ export const oidcProxyOption: AuthOption = {
       const named = [claims.preferred_username, claims.name, claims.email].find((value) => typeof value === 'string' && value.trim());
       const userName = String(named ?? subject).slice(0, 64);
       const kept = Object.fromEntries(KEPT_CLAIMS.filter((name) => name in claims).map((name) => [name, claims[name]]));
-      return {
+      const props: OidcGrantProps = {
+        signedInWith: entry.id,
         userId,
         userName,
-        props: {
-          signedInWith: 'oidc',
-          userId,
-          userName,
-          oidc: { issuer: metadata.issuer, subject, provider: settings.name, claims: kept, ...(tokens.accessToken && { accessToken: tokens.accessToken }) },
-        },
+        oidc: { issuer: metadata.issuer, subject, provider: settings.name, claims: kept, ...(tokens.accessToken && { accessToken: tokens.accessToken }) },
       };
+      return { userId, userName, props };
     },
+  }),
+  async provider(context) {
+    const { name, simulated, issuer } = await oidcProxySettings(context);
+    return { name, simulated, issuer };
   },
 };

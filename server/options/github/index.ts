@@ -1,0 +1,101 @@
+import { AUTH_OPTIONS } from '../../catalogue';
+import { streamableMcpEndpoint, tokensIssuedHere } from '../../mcp/endpoints';
+import { define, text, TOOLS } from '../../mcp/tools';
+import type { GrantProps } from '../../oauth/grant-props';
+import { SCOPES } from '../../scopes';
+import { UpstreamError } from '../../upstream/upstream-error';
+import { memo } from '../memo';
+import type { AuthOption } from '../option';
+import { providerSignIn } from '../provider-sign-in';
+import { exchangeGithubCode, fetchGithubUser, githubAuthorizationUrl } from './github-api';
+import { githubSettings } from './settings';
+
+/**
+ * Option 2: GitHub behind the Worker. This Worker is the MCP authorization server; GitHub (or the
+ * Simulated GitHub) only signs the user in. The MCP client gets this Worker's token for its
+ * endpoint; the GitHub token stays in the grant's encrypted props, and the `github_profile` tool
+ * uses it to call GitHub's API for the user.
+ */
+const entry = AUTH_OPTIONS.github;
+
+/** What a grant made through GitHub carries (encrypted; the GitHub token never leaves the Worker). */
+export interface GithubGrantProps extends GrantProps {
+  signedInWith: typeof entry.id;
+  github: {
+    login: string;
+    /** The GitHub access token, used only to call `userUrl`. */
+    accessToken: string;
+    userUrl: string;
+    provider: string;
+  };
+}
+
+const githubProfile = define({
+  name: entry.ownTool.name,
+  title: 'Your GitHub profile',
+  description:
+    'Calls the GitHub API as you, with the GitHub token this server keeps for you (it never leaves the server), and returns your profile.',
+  input: {},
+  requiredScopes: [SCOPES.read],
+  async run(_args, { props }) {
+    if (props.signedInWith !== entry.id) return { ...text('This grant was not made through GitHub.'), isError: true };
+    const { provider, userUrl, accessToken } = (props as GithubGrantProps).github;
+    try {
+      const user = await fetchGithubUser({ name: provider, userUrl }, accessToken);
+      const profile = { login: user.login, id: user.id, name: user.name, html_url: user.html_url ?? null, provider, fetched_from: userUrl };
+      return text(JSON.stringify(profile, null, 2), profile);
+    } catch (error) {
+      if (error instanceof UpstreamError) return { ...text(`${error.publicDescription} Sign in again to refresh the GitHub token.`), isError: true };
+      throw error;
+    }
+  },
+});
+
+export const githubOption: AuthOption = {
+  id: entry.id,
+  entry,
+  endpoints: memo(({ origin, authorizationServer }) => {
+    const path = entry.endpoints['streamable-http'];
+    return new Map([
+      [
+        path,
+        streamableMcpEndpoint({
+          origin,
+          path,
+          resourceName: entry.title,
+          authorizationServers: [origin],
+          validateToken: tokensIssuedHere(authorizationServer, entry.id),
+          tools: [...TOOLS, githubProfile],
+        }),
+      ],
+    ]);
+  }),
+  signIn: providerSignIn(entry, {
+    async name(context) {
+      return (await githubSettings(context)).name;
+    },
+    async authorizationUrl(context, attempt) {
+      return githubAuthorizationUrl(await githubSettings(context), attempt);
+    },
+    async finish(context, { params, verifier, redirectUri }) {
+      const github = await githubSettings(context);
+      const code = params.get('code');
+      if (!code) throw new UpstreamError('server_error', `${github.name} sent no code.`, 'callback without code');
+      const accessToken = await exchangeGithubCode(github, { code, verifier, redirectUri });
+      const user = await fetchGithubUser(github, accessToken);
+      // Namespaced, so a simulated account never shares notes with a real GitHub user of the same id.
+      const userId = `${github.simulated ? 'simulated-github' : 'github'}_${user.id}`;
+      const props: GithubGrantProps = {
+        signedInWith: entry.id,
+        userId,
+        userName: user.login,
+        github: { login: user.login, accessToken, userUrl: github.userUrl, provider: github.name },
+      };
+      return { userId, userName: user.login, props };
+    },
+  }),
+  async provider(context) {
+    const { name, simulated } = await githubSettings(context);
+    return { name, simulated };
+  },
+};
