@@ -7,7 +7,7 @@ import { originRejection, preflight, withCors } from './http/origin';
 import { authorizationServerFor } from './oauth/authorization-server';
 import { handleAuthorize } from './oauth/authorize';
 import { fitsKvLookup, tokenRequestClientIds } from './oauth/kv-key-limits';
-import type { AuthOption } from './options/option';
+import type { AuthOption } from './auth-option';
 import { routeOf, routeTable, type Route, type RouteTable } from './routes';
 import { SERVER_INFO } from './server-info';
 import { errorPage } from './ui/html';

@@ -1,6 +1,6 @@
 import { ConfigurationError } from '../config';
 import type { ServerContext } from '../context';
-import type { AuthOption } from '../options/option';
+import type { AuthOption } from '../auth-option';
 
 /**
  * What the lab page needs to know about the providers behind the auth options, so it can say

@@ -1,4 +1,4 @@
-import type { GrantProps } from '../oauth/grant-props';
+import type { GrantProps } from '../grant-props';
 
 /** What the verified access token says about the caller, as every tool sees it. */
 export interface Caller {

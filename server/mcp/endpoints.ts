@@ -5,7 +5,7 @@ import { INVALID_REQUEST, jsonRpcError, parseJsonRpc, type JsonRpcMessage } from
 import type { OAuthAuthorizationServer } from '@cloudflare/workers-oauth-provider';
 import { SERVER_INFO } from '../server-info';
 import { fitsKvLookup } from '../oauth/kv-key-limits';
-import type { GrantProps } from '../oauth/grant-props';
+import type { GrantProps } from '../grant-props';
 import { BASELINE_SCOPES, missingScopes } from '../scopes';
 import { callerOf } from './caller';
 import { openSseSession, postToSseSession } from './sse-session';

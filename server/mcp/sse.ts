@@ -1,7 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { McpAgent } from 'agents/mcp';
 import type { ServerEnv } from '../env';
-import type { GrantProps } from '../oauth/grant-props';
+import type { GrantProps } from '../grant-props';
 import { SERVER_INFO } from '../server-info';
 import type { Caller } from './caller';
 import { TOOLS } from './tools';

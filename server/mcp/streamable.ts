@@ -3,7 +3,7 @@ import { createMcpHandler } from 'agents/mcp/server';
 import { env } from 'cloudflare:workers';
 import { z } from 'zod';
 import type { ServerEnv } from '../env';
-import type { GrantProps } from '../oauth/grant-props';
+import type { GrantProps } from '../grant-props';
 import { SERVER_INFO } from '../server-info';
 import { callerOf } from './caller';
 import type { ToolDefinition } from './tools';

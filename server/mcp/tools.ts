@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { GrantProps } from '../oauth/grant-props';
+import type { GrantProps } from '../grant-props';
 import type { Caller } from './caller';
 import { SCOPES } from '../scopes';
 

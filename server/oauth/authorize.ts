@@ -2,7 +2,7 @@ import { AuthorizationError, CimdFetchError, type AuthRequest, type OAuthHelpers
 import { endpointPaths } from '../catalogue';
 import { secretOf, type ServerContext } from '../context';
 import { BodyTooLargeError } from '../http/body';
-import type { AuthOption, SignIn } from '../options/option';
+import type { AuthOption, SignIn } from '../auth-option';
 import { BASELINE_SCOPES } from '../scopes';
 import { errorPage } from '../ui/html';
 import { AUTHORIZE_PATH } from './authorization-server';

@@ -2,12 +2,12 @@ import { authorizationErrorRedirect, type AuthRequest, type OAuthHelpers } from 
 import type { AuthOptionEntry } from '../catalogue';
 import type { ServerContext } from '../context';
 import { randomToken, sha256Base64url } from '../jwt/base64url';
-import type { GrantProps } from '../oauth/grant-props';
+import type { GrantProps } from '../grant-props';
 import { SERVER_INFO } from '../server-info';
 import { consentPage } from '../ui/consent-page';
 import { errorPage, html } from '../ui/html';
 import { UpstreamError } from '../upstream/upstream-error';
-import type { SignIn } from './option';
+import type { SignIn } from '../auth-option';
 
 /**
  * Signing in through another provider (options 2 and 3a), with the protections MCP's security

@@ -1,11 +1,11 @@
 import { AUTH_OPTIONS } from '../../catalogue';
 import { streamableMcpEndpoint, tokensIssuedHere } from '../../mcp/endpoints';
 import { define, text, TOOLS } from '../../mcp/tools';
-import type { GrantProps } from '../../oauth/grant-props';
+import type { GrantProps } from '../../grant-props';
 import { SCOPES } from '../../scopes';
 import { UpstreamError } from '../../upstream/upstream-error';
 import { memo } from '../memo';
-import type { AuthOption } from '../option';
+import type { AuthOption } from '../../auth-option';
 import { providerSignIn } from '../provider-sign-in';
 import { exchangeGithubCode, fetchGithubUser, githubAuthorizationUrl } from './github-api';
 import { githubSettings } from './settings';

@@ -4,13 +4,13 @@ import { sha256Base64url } from '../../jwt/base64url';
 import { JwtError, type JwtClaims } from '../../jwt/jwt';
 import { streamableMcpEndpoint } from '../../mcp/endpoints';
 import { define, text, TOOLS } from '../../mcp/tools';
-import type { GrantProps } from '../../oauth/grant-props';
+import type { GrantProps } from '../../grant-props';
 import { SCOPES } from '../../scopes';
 import { discover, verifyAccessToken } from '../../upstream/oidc';
 import { externalIssuerSettings } from '../../upstream/providers';
 import { UpstreamError } from '../../upstream/upstream-error';
 import { memo } from '../memo';
-import type { AuthOption } from '../option';
+import type { AuthOption } from '../../auth-option';
 
 /**
  * Option 3b: your provider as a separate authorization server. This Worker is only a resource

@@ -2,13 +2,13 @@ import { AUTH_OPTIONS } from '../../catalogue';
 import { sha256Base64url } from '../../jwt/base64url';
 import { streamableMcpEndpoint, tokensIssuedHere } from '../../mcp/endpoints';
 import { define, text, TOOLS } from '../../mcp/tools';
-import type { GrantProps } from '../../oauth/grant-props';
+import type { GrantProps } from '../../grant-props';
 import { SCOPES } from '../../scopes';
 import { checkCallbackIssuer, discover, exchangeOidcCode, fetchUserinfo, oidcAuthorizationUrl, verifyIdToken } from '../../upstream/oidc';
 import { oidcProxySettings } from '../../upstream/providers';
 import { UpstreamError } from '../../upstream/upstream-error';
 import { memo } from '../memo';
-import type { AuthOption } from '../option';
+import type { AuthOption } from '../../auth-option';
 import { providerSignIn } from '../provider-sign-in';
 
 /**

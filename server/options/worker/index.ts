@@ -8,7 +8,7 @@ import { SERVER_INFO } from '../../server-info';
 import { readForm } from '../../oauth/consent';
 import { AUTHORIZE_PATH } from '../../oauth/authorization-server';
 import { memo } from '../memo';
-import type { AuthOption } from '../option';
+import type { AuthOption } from '../../auth-option';
 import { clearLoginCsrfCookie, loginCsrfValid, newLoginCsrf, normaliseUserName, readSignIn, signInCookie, signOutCookie } from './sign-in-session';
 
 /**

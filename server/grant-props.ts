@@ -1,4 +1,4 @@
-import type { AuthOptionId } from '../catalogue';
+import type { AuthOptionId } from './catalogue';
 
 /**
  * What a grant carries to the MCP server (`props` in `completeAuthorization`). The OAuth library

@@ -1,8 +1,8 @@
 import type { AuthRequest, ConsentDescription, OAuthHelpers, OAuthResourceServer } from '@cloudflare/workers-oauth-provider';
-import type { AuthOptionEntry, AuthOptionId } from '../catalogue';
-import type { ServerContext } from '../context';
-import type { ServerEnv } from '../env';
-import type { GrantProps } from '../oauth/grant-props';
+import type { AuthOptionEntry, AuthOptionId } from './catalogue';
+import type { ServerContext } from './context';
+import type { ServerEnv } from './env';
+import type { GrantProps } from './grant-props';
 
 /**
  * One way to authorize this MCP server: one module in server/options/<id>/ exporting one of these.
