@@ -33,9 +33,9 @@ export async function discoverServer(origin: string, ctx: ExecutionContext): Pro
     ctx,
   );
   const documents = [
-    { id: 'resource-mcp', title: 'Protected resource metadata for /mcp (RFC 9728)', url: connection.protectedResourceMetadataUrl },
+    { id: 'resource-mcp', title: `Protected resource metadata for ${new URL(connection.streamableHttpUrl).pathname} (RFC 9728)`, url: connection.protectedResourceMetadataUrl },
     { id: 'authorization-server', title: 'Authorization server metadata (RFC 8414)', url: connection.authorizationServerMetadataUrl },
-    { id: 'resource-sse', title: 'Protected resource metadata for /sse (RFC 9728)', url: `${connection.origin}/.well-known/oauth-protected-resource/sse` },
+    { id: 'resource-sse', title: `Protected resource metadata for ${new URL(connection.legacySseUrl).pathname} (RFC 9728)`, url: connection.legacySseResourceMetadataUrl },
   ];
   return {
     challenge: { status: unauthenticated?.status ?? 0, wwwAuthenticate: unauthenticated?.headers.get('www-authenticate') ?? '' },
