@@ -1,4 +1,4 @@
-import { endpointPaths } from './catalogue';
+import { AUTH_OPTION_IDS, endpointPaths } from './catalogue';
 import { allowedBrowserOrigins, ConfigurationError, publicOrigin } from './config';
 import type { ServerContext, SimulatedProvider } from './context';
 import type { ServerEnv } from './env';
@@ -14,7 +14,7 @@ import { errorPage } from './ui/html';
 
 /**
  * The MCP server, composed from the auth options it runs and the simulated providers it serves
- * (server/index.ts lists them). It owns these routes and returns null for anything else, so a host
+ * (server/index.ts, from the lists in options/index.ts and simulated/index.ts). It owns these routes and returns null for anything else, so a host
  * (a site, or nothing: `fetch` answers 404) can serve the rest:
  *
  *   /.well-known/oauth-authorization-server, /oauth/*   RFC 8414 metadata, token, revocation, DCR (library)
@@ -44,7 +44,10 @@ export interface McpServerWorker {
 
 const OAUTH_BODY_LIMIT = 64 * 1024;
 
-export function createServer({ options, simulatedProviders }: ServerParts): McpServerWorker {
+export function createServer(parts: ServerParts): McpServerWorker {
+  // In the catalogue's order, whatever order the list came in: the first endpoint is the default resource.
+  const options = [...parts.options].sort((a, b) => AUTH_OPTION_IDS.indexOf(a.id) - AUTH_OPTION_IDS.indexOf(b.id));
+  const { simulatedProviders } = parts;
   const routes = routeTable(options, simulatedProviders);
   const issuedHere = options.filter((option) => option.entry.tokensFrom === 'this-worker').flatMap((option) => endpointPaths(option.entry));
 
