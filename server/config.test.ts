@@ -8,27 +8,27 @@ const LONG_SECRET = 's'.repeat(32);
 
 describe('publicOrigin', () => {
   it('is the request’s own origin when PUBLIC_ORIGIN is empty or unset', () => {
-    expect(publicOrigin(env(), request('https://lab.example:8443/authorize?x=1'))).toBe('https://lab.example:8443');
+    expect(publicOrigin(env(), request('https://mcp.example:8443/authorize?x=1'))).toBe('https://mcp.example:8443');
     expect(publicOrigin(env({ PUBLIC_ORIGIN: '' }), request())).toBe('https://request.example');
     expect(publicOrigin(env({ PUBLIC_ORIGIN: '   ' }), request())).toBe('https://request.example');
   });
 
   it.each([
-    ['https://lab.example', 'https://lab.example'],
-    ['https://lab.example/', 'https://lab.example'],
-    ['  https://lab.example  ', 'https://lab.example'],
+    ['https://mcp.example', 'https://mcp.example'],
+    ['https://mcp.example/', 'https://mcp.example'],
+    ['  https://mcp.example  ', 'https://mcp.example'],
     ['http://localhost:8787', 'http://localhost:8787'],
   ])('uses the configured %j over the request’s origin', (configured, expected) => {
     expect(publicOrigin(env({ PUBLIC_ORIGIN: configured }), request())).toBe(expected);
   });
 
   it.each([
-    ['not a URL', 'lab.example'],
-    ['a path', 'https://lab.example/mcp'],
-    ['a query', 'https://lab.example?x=1'],
-    ['an explicit default port', 'https://lab.example:443'],
-    ['upper case', 'https://LAB.example'],
-    ['credentials', 'https://user@lab.example'],
+    ['not a URL', 'mcp.example'],
+    ['a path', 'https://mcp.example/mcp'],
+    ['a query', 'https://mcp.example?x=1'],
+    ['an explicit default port', 'https://mcp.example:443'],
+    ['upper case', 'https://MCP.example'],
+    ['credentials', 'https://user@mcp.example'],
   ])('refuses %s with a ConfigurationError', (_label, configured) => {
     expect(() => publicOrigin(env({ PUBLIC_ORIGIN: configured }), request())).toThrow(ConfigurationError);
   });
@@ -36,11 +36,11 @@ describe('publicOrigin', () => {
 
 describe('serverSecret', () => {
   it('returns a configured secret of 32 characters or more', () => {
-    expect(serverSecret(env({ SERVER_SECRET: LONG_SECRET }), 'https://lab.example')).toBe(LONG_SECRET);
+    expect(serverSecret(env({ SERVER_SECRET: LONG_SECRET }), 'https://mcp.example')).toBe(LONG_SECRET);
   });
 
   it('refuses a configured secret shorter than 32 characters, even on loopback', () => {
-    expect(() => serverSecret(env({ SERVER_SECRET: 's'.repeat(31) }), 'https://lab.example')).toThrow(ConfigurationError);
+    expect(() => serverSecret(env({ SERVER_SECRET: 's'.repeat(31) }), 'https://mcp.example')).toThrow(ConfigurationError);
     expect(() => serverSecret(env({ SERVER_SECRET: 'short' }), 'http://localhost:4321')).toThrow(ConfigurationError);
   });
 
@@ -52,7 +52,7 @@ describe('serverSecret', () => {
     },
   );
 
-  it.each(['https://lab.example', 'https://mcp-auth-lab.example.workers.dev', 'http://192.168.1.10:8787', 'https://localhost.evil.example', 'http://127.0.0.1.evil.example'])(
+  it.each(['https://mcp.example', 'https://mcp-auth-mcp.example.workers.dev', 'http://192.168.1.10:8787', 'https://localhost.evil.example', 'http://127.0.0.1.evil.example'])(
     'throws a ConfigurationError without SERVER_SECRET on a non-loopback origin (%s)',
     (origin) => {
       expect(() => serverSecret(env(), origin)).toThrow(ConfigurationError);
@@ -79,11 +79,11 @@ describe('isLoopbackHost', () => {
 
 describe('allowedBrowserOrigins', () => {
   it('is the server’s own origin alone by default', () => {
-    expect([...allowedBrowserOrigins(env(), 'https://lab.example')]).toEqual(['https://lab.example']);
+    expect([...allowedBrowserOrigins(env(), 'https://mcp.example')]).toEqual(['https://mcp.example']);
   });
 
   it('adds ALLOWED_ORIGINS, trimmed, without trailing slashes or empty entries', () => {
-    const allowed = allowedBrowserOrigins(env({ ALLOWED_ORIGINS: ' https://a.example/, ,https://b.example:8443 ,' }), 'https://lab.example');
-    expect([...allowed].sort()).toEqual(['https://a.example', 'https://b.example:8443', 'https://lab.example']);
+    const allowed = allowedBrowserOrigins(env({ ALLOWED_ORIGINS: ' https://a.example/, ,https://b.example:8443 ,' }), 'https://mcp.example');
+    expect([...allowed].sort()).toEqual(['https://a.example', 'https://b.example:8443', 'https://mcp.example']);
   });
 });

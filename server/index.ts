@@ -9,7 +9,8 @@ import * as simulatedProviders from './simulated/index';
  */
 export const server = createServer({ options: Object.values(options), simulatedProviders: Object.values(simulatedProviders) });
 
-/** One Durable Object per legacy HTTP+SSE session (option 1's /sse); its binding is in wrangler.jsonc. */
+// One Durable Object per legacy HTTP+SSE session (option 1's /sse); its binding is in wrangler.jsonc.
+// (A starter for an option without SSE is generated without this line.)
 export { LegacySseSession } from './mcp/sse';
 export type { ServerEnv } from './env';
 

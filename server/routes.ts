@@ -3,7 +3,7 @@ import type { AuthOptionEntry, AuthOptionId } from './catalogue';
 /**
  * Which part of the server a path belongs to: pure, from a table built once from the options and
  * simulated providers the server runs (server.ts), so the server and the layers around it (the
- * lab's tracing) classify requests the same way.
+ * tracing layer of the course site) classify requests the same way.
  */
 export type Route =
   | { kind: 'authorization-server' }

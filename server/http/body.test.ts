@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BodyTooLargeError, MAX_BODY_BYTES, readBodyText, withBody } from './body';
 
 const post = (body: BodyInit | null, headers: Record<string, string> = {}) =>
-  new Request('https://lab.example/mcp', { method: 'POST', body, headers, duplex: 'half' } as RequestInit);
+  new Request('https://mcp.example/mcp', { method: 'POST', body, headers, duplex: 'half' } as RequestInit);
 
 /** A body streamed in chunks, so the request has no Content-Length; pulled only when read. */
 function streamed(chunks: Uint8Array[], onPull?: () => void) {
@@ -32,7 +32,7 @@ describe('readBodyText', () => {
 
   it('reads an empty body, and a request with none', async () => {
     expect(await readBodyText(post(''))).toBe('');
-    expect(await readBodyText(new Request('https://lab.example/mcp'))).toBe('');
+    expect(await readBodyText(new Request('https://mcp.example/mcp'))).toBe('');
   });
 
   it('refuses a declared Content-Length over the limit without reading the body', async () => {
@@ -76,10 +76,10 @@ describe('readBodyText', () => {
 
 describe('withBody', () => {
   it('keeps the method, URL and headers, with the body already read', async () => {
-    const original = new Request('https://lab.example/mcp?x=1', { method: 'POST', body: 'ignored', headers: { 'x-test': '1' } });
+    const original = new Request('https://mcp.example/mcp?x=1', { method: 'POST', body: 'ignored', headers: { 'x-test': '1' } });
     const copy = withBody(original, 'replacement');
     expect(copy.method).toBe('POST');
-    expect(copy.url).toBe('https://lab.example/mcp?x=1');
+    expect(copy.url).toBe('https://mcp.example/mcp?x=1');
     expect(copy.headers.get('x-test')).toBe('1');
     expect(await copy.text()).toBe('replacement');
   });

@@ -1,14 +1,11 @@
-import { OAuthResourceServer, insufficientScope, type OAuthResourceAuth, type OAuthResourceServerOptions } from '@cloudflare/workers-oauth-provider';
+import { OAuthResourceServer, insufficientScope, type OAuthAuthorizationServer, type OAuthResourceAuth, type OAuthResourceServerOptions } from '@cloudflare/workers-oauth-provider';
 import type { ServerEnv } from '../env';
 import { BodyTooLargeError, MAX_BODY_BYTES, readBodyText, withBody } from '../http/body';
 import { INVALID_REQUEST, jsonRpcError, parseJsonRpc, type JsonRpcMessage } from '../http/json-rpc';
-import type { OAuthAuthorizationServer } from '@cloudflare/workers-oauth-provider';
 import { SERVER_INFO } from '../server-info';
 import { fitsKvLookup } from '../oauth/kv-key-limits';
 import type { GrantProps } from '../grant-props';
 import { BASELINE_SCOPES, missingScopes } from '../scopes';
-import { callerOf } from './caller';
-import { openSseSession, postToSseSession } from './sse-session';
 import { streamableHttpHandlerFor } from './streamable';
 import type { ToolDefinition } from './tools';
 
@@ -54,7 +51,7 @@ export async function readMcpMessages(
  * The baseline scope is needed for any MCP traffic, not only tool calls: a token granted without
  * it (the user unticked it on the consent page) is asked to step up before anything runs.
  */
-function baselineChallenge(auth: OAuthResourceAuth): Response | null {
+export function baselineChallenge(auth: OAuthResourceAuth): Response | null {
   if (missingScopes(auth.scope, BASELINE_SCOPES).length === 0) return null;
   return insufficientScope(auth, BASELINE_SCOPES, `This server needs the ${BASELINE_SCOPES.join(' ')} scope for any request.`);
 }
@@ -62,7 +59,7 @@ function baselineChallenge(auth: OAuthResourceAuth): Response | null {
 type McpHandler = (request: Request, env: ServerEnv, ctx: ExecutionContext & { props: GrantProps; auth: OAuthResourceAuth }) => Promise<Response>;
 type TokenValidator = OAuthResourceServerOptions<ServerEnv, GrantProps>['validateToken'];
 
-function protectedResource(endpoint: Omit<McpEndpoint, 'tools'>, fetch: McpHandler) {
+export function protectedResource(endpoint: Omit<McpEndpoint, 'tools'>, fetch: McpHandler) {
   return new OAuthResourceServer<ServerEnv, GrantProps>({
     resourceMetadata: {
       resource: endpoint.origin + endpoint.path,
@@ -112,26 +109,5 @@ export function streamableMcpEndpoint(endpoint: McpEndpoint): OAuthResourceServe
     const checked = await readMcpMessages(request, ctx.auth, byName);
     if (checked instanceof Response) return checked;
     return handler(withBody(request, checked.body), env, ctx);
-  });
-}
-
-/**
- * An MCP endpoint over legacy HTTP+SSE (GET <path> opens the stream, POST <path>/message sends),
- * protected the same way, with each session bound to its user and client (mcp/sse-session.ts).
- * Its tools are the shared ones (mcp/sse.ts registers them in the session's Durable Object).
- */
-export function sseMcpEndpoint(endpoint: McpEndpoint): OAuthResourceServer<ServerEnv, GrantProps> {
-  const byName = new Map(endpoint.tools.map((tool) => [tool.name, tool]));
-  return protectedResource(endpoint, async (request, env, ctx) => {
-    const baseline = baselineChallenge(ctx.auth);
-    if (baseline) return baseline;
-    const caller = callerOf({ ...ctx.auth, scopes: ctx.auth.scope, resource: ctx.auth.audience }, ctx.props);
-    if (request.method === 'GET') return openSseSession(endpoint.path, request, env, ctx, caller);
-    if (request.method === 'POST') {
-      const checked = await readMcpMessages(request, ctx.auth, byName);
-      if (checked instanceof Response) return checked;
-      return postToSseSession(endpoint.path, request, checked.body, env, ctx, caller);
-    }
-    return new Response('Method Not Allowed', { status: 405, headers: { Allow: 'GET, POST' } });
   });
 }

@@ -21,7 +21,7 @@ describe('fitsKvLookup', () => {
 
 describe('tokenRequestClientIds', () => {
   const tokenRequest = (body: string, headers: Record<string, string> = {}) =>
-    new Request('https://lab.example/oauth/token', { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } });
+    new Request('https://mcp.example/oauth/token', { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } });
 
   it('finds client_id in the form, and leaves the body readable', async () => {
     const request = tokenRequest('grant_type=refresh_token&client_id=abc&refresh_token=x');
@@ -39,7 +39,7 @@ describe('tokenRequestClientIds', () => {
   });
 
   it('ignores bodies that are not forms, and Basic credentials that are not base64', async () => {
-    const json = new Request('https://lab.example/oauth/register', { method: 'POST', body: '{"client_id":"x"}', headers: { 'content-type': 'application/json' } });
+    const json = new Request('https://mcp.example/oauth/register', { method: 'POST', body: '{"client_id":"x"}', headers: { 'content-type': 'application/json' } });
     expect(await tokenRequestClientIds(json)).toEqual([]);
     expect(await tokenRequestClientIds(tokenRequest('', { authorization: 'Basic ***' }))).toEqual([]);
   });

@@ -21,8 +21,8 @@ const TIMEOUT_MS = 10_000;
 
 /**
  * One call to a provider, over HTTP (upstream-fetch.ts: the global fetch, or this Worker's SELF
- * binding for its own simulated providers; the lab's trace records both as back-channel
- * exchanges). Network failures, timeouts and 5xx are `temporarily_unavailable`: the same request
+ * binding for its own simulated providers; a tracing layer around the server sees both as
+ * back-channel exchanges). Network failures, timeouts and 5xx are `temporarily_unavailable`: the same request
  * may work later. Other statuses are returned for the caller to judge.
  */
 export async function callProvider(provider: string, url: string, init: RequestInit = {}): Promise<Response> {

@@ -1,6 +1,7 @@
 import { AUTH_OPTIONS } from '../../catalogue';
 import { secretOf } from '../../context';
-import { sseMcpEndpoint, streamableMcpEndpoint, tokensIssuedHere } from '../../mcp/endpoints';
+import { streamableMcpEndpoint, tokensIssuedHere } from '../../mcp/endpoints';
+import { sseMcpEndpoint } from '../../mcp/sse-endpoint';
 import { TOOLS } from '../../mcp/tools';
 import { consentPage } from '../../ui/consent-page';
 import { errorPage, html, page } from '../../ui/html';

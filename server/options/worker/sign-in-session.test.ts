@@ -7,9 +7,9 @@ const NOW = Date.UTC(2026, 10, 1, 12, 0, 0);
 const EIGHT_HOURS = 8 * 60 * 60 * 1000;
 
 /** A request carrying the cookie pair from a Set-Cookie line, as a browser would send it back. */
-const withCookie = (setCookie: string, extra = '') => new Request('https://lab.example/authorize', { headers: { cookie: `${extra}${setCookie.split(';')[0]}` } });
+const withCookie = (setCookie: string, extra = '') => new Request('https://mcp.example/authorize', { headers: { cookie: `${extra}${setCookie.split(';')[0]}` } });
 const sessionValue = (setCookie: string) => setCookie.split(';')[0].slice('__Host-session='.length);
-const withSession = (value: string) => new Request('https://lab.example/', { headers: { cookie: `__Host-session=${value}` } });
+const withSession = (value: string) => new Request('https://mcp.example/', { headers: { cookie: `__Host-session=${value}` } });
 
 describe('sign-in cookie', () => {
   it('is a __Host- cookie that scripts and other sites cannot use', async () => {
@@ -71,7 +71,7 @@ describe('sign-in cookie', () => {
 });
 
 describe('login CSRF (double submit)', () => {
-  const requestWith = (cookie?: string) => new Request('https://lab.example/authorize/sign-in', { method: 'POST', headers: cookie ? { cookie } : {} });
+  const requestWith = (cookie?: string) => new Request('https://mcp.example/authorize/sign-in', { method: 'POST', headers: cookie ? { cookie } : {} });
 
   it('accepts the form value that matches its cookie', () => {
     const { token, cookie } = newLoginCsrf();
@@ -105,7 +105,7 @@ describe('readCookie', () => {
     ['a=1', 'b', undefined],
     ['', 'a', undefined],
   ])('%j, %s → %j', (header, name, value) => {
-    expect(readCookie(new Request('https://lab.example/', { headers: { cookie: header } }), name)).toBe(value);
+    expect(readCookie(new Request('https://mcp.example/', { headers: { cookie: header } }), name)).toBe(value);
   });
 });
 

@@ -44,7 +44,7 @@ async function derive(secret: string, generation: number): Promise<SigningKey> {
   // A scalar outside [1, n-1] is refused by the import (odds about 2^-32): take the next attempt.
   for (let attempt = 0; ; attempt++) {
     const scalar = new Uint8Array(
-      await crypto.subtle.sign('HMAC', hmac, new TextEncoder().encode(`mcp-auth-lab/simulated-oidc/signing-key/${generation}/${attempt}`)),
+      await crypto.subtle.sign('HMAC', hmac, new TextEncoder().encode(`simulated-oidc/signing-key/${generation}/${attempt}`)),
     );
     const pkcs8 = new Uint8Array(PKCS8_P256_PREFIX.length + 32);
     pkcs8.set(PKCS8_P256_PREFIX);
