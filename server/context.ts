@@ -11,7 +11,11 @@ export interface ServerContext {
   env: ServerEnv;
   /** The public origin: the OAuth issuer and the base of every resource URL. */
   origin: string;
-  /** This origin's authorization server (the library's), issuing tokens for the options that sign users in here. */
+  /**
+   * This origin's authorization server (the library's), issuing tokens for the options that sign
+   * users in here. Built when first read, and only a server with such an option has one: reading
+   * it elsewhere throws (so pass a context on whole, or pick fields by name, never spread it).
+   */
   authorizationServer: OAuthAuthorizationServer<ServerEnv>;
   simulated: readonly SimulatedProvider[];
 }

@@ -56,10 +56,14 @@ export function createServer(parts: ServerParts): McpServerWorker {
     return {
       env,
       origin,
-      authorizationServer: authorizationServerFor(
-        origin,
-        issuedHere.map((path) => origin + path),
-      ),
+      // Built when first asked for: a server whose only option takes another issuer's tokens has none.
+      get authorizationServer() {
+        if (issuedHere.length === 0) throw new Error('no option of this server issues tokens here, so it has no authorization server');
+        return authorizationServerFor(
+          origin,
+          issuedHere.map((path) => origin + path),
+        );
+      },
       simulated: simulatedProviders,
     };
   };

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AUTH_OPTIONS, AUTH_OPTION_IDS, type AuthOptionEntry, type AuthOptionId } from '../server/catalogue.ts';
@@ -165,7 +165,12 @@ function closure(roots: string[], generated: Map<string, string>, known = new Se
  * (it names another option) stays in the lab.
  */
 function testsFor(sources: Set<string>, entry: AuthOptionEntry, generated: Map<string, string>): Set<string> {
-  const candidates = [...sources].map((path) => path.replace(/\.ts$/, '.test.ts')).filter((path) => existsSync(join(SERVER, path)));
+  const beside = [...sources].map((path) => path.replace(/\.ts$/, '.test.ts')).filter((path) => existsSync(join(SERVER, path)));
+  const ownFolder = `options/${entry.id}`;
+  const own = readdirSync(join(SERVER, ownFolder), { recursive: true, encoding: 'utf8' })
+    .filter((name) => name.endsWith('.test.ts'))
+    .map((name) => `${ownFolder}/${name}`);
+  const candidates = [...new Set([...beside, ...own])];
   const tests = new Set<string>();
   for (const test of candidates) {
     if (namesAnotherOption(read(test), entry.id)) continue;

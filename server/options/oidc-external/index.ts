@@ -78,7 +78,7 @@ export const oidcExternalOption: AuthOption = {
         authorizationServers: [settings.issuer],
         validateToken: (currentEnv) => async (resourceUrl, token) => {
           if (token.length > MAX_TOKEN_LENGTH) return null;
-          const current = externalIssuerSettings({ ...context, env: currentEnv }, resourceUrl);
+          const current = externalIssuerSettings({ env: currentEnv, origin: context.origin, simulated: context.simulated }, resourceUrl);
           let claims: JwtClaims;
           let keyId: string | undefined;
           try {

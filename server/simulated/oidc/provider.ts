@@ -84,9 +84,9 @@ export const simulatedOidc: SimulatedOidc = {
   },
 };
 
-async function handleSimulatedOidc(request: Request, { env, origin, ...rest }: RequestContext): Promise<Response> {
+async function handleSimulatedOidc(request: Request, { env, origin }: RequestContext): Promise<Response> {
   const { pathname } = new URL(request.url);
-  const context: Context = { env, origin, issuer: simulatedOidcIssuer(origin), secret: secretOf({ env, origin, ...rest }) };
+  const context: Context = { env, origin, issuer: simulatedOidcIssuer(origin), secret: secretOf({ env, origin }) };
   const at = (path: string) => pathname === SIMULATED_OIDC_BASE + path;
   const method = request.method;
   const machineEndpoint = METADATA_PATHS.includes(pathname) || ['/token', '/userinfo', '/jwks', '/register'].some(at);
