@@ -1,11 +1,21 @@
-import { decodeBase64url, encodeBase64url, encodeBase64urlText } from './base64url';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  customFetch,
+  decodeProtectedHeader,
+  errors,
+  jwtVerify,
+  SignJWT,
+  type JSONWebKeySet,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose';
 
 /**
- * JSON Web Tokens, the parts this server needs and no more: ID tokens (OpenID Connect Core §3.1.3.7)
- * and JWT access tokens (RFC 9068), signed with RS256 or ES256 (RFC 7518 §3.3, §3.4), verified with
- * WebCrypto. Every check that fails throws a JwtError naming the check, for the logs; callers
- * answer with a generic error. Nothing here does I/O: the key comes from the caller, and so
- * does the clock.
+ * JSON Web Tokens, with `jose`: ID tokens (OpenID Connect Core §3.1.3.7) and JWT access tokens
+ * (RFC 9068) signed with RS256 or ES256, verified against a provider's published keys. This file
+ * only states the rules and names the failed check: every check that fails throws a JwtError
+ * naming it, for the logs; callers answer with a generic error.
  */
 export type JwtFailure =
   | 'malformed'
@@ -30,113 +40,22 @@ export class JwtError extends Error {
   }
 }
 
+export type JwtClaims = JWTPayload & { nonce?: string; azp?: string; [name: string]: unknown };
 export interface JwtHeader {
   alg: string;
   kid?: string;
   typ?: string;
-  crit?: unknown;
   [name: string]: unknown;
 }
 
-export interface JwtClaims {
-  iss?: string;
-  sub?: string;
-  aud?: string | string[];
-  exp?: number;
-  nbf?: number;
-  iat?: number;
-  nonce?: string;
-  azp?: string;
-  [name: string]: unknown;
-}
-
-export interface DecodedJwt {
-  header: JwtHeader;
-  payload: JwtClaims;
-  signingInput: Uint8Array<ArrayBuffer>;
-  signature: Uint8Array<ArrayBuffer>;
-}
-
-/** The algorithms accepted, and how WebCrypto spells each. Never `none`, never HMAC. */
-const ALGORITHMS = {
-  RS256: {
-    import: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
-    verify: { name: 'RSASSA-PKCS1-v1_5' },
-    fits: (key: JsonWebKey) => key.kty === 'RSA' && typeof key.n === 'string' && key.n.length >= 342, // ≥ 2048-bit modulus
-  },
-  ES256: {
-    import: { name: 'ECDSA', namedCurve: 'P-256' },
-    verify: { name: 'ECDSA', hash: 'SHA-256' },
-    fits: (key: JsonWebKey) => key.kty === 'EC' && key.crv === 'P-256',
-  },
-} as const;
-
-export type SupportedAlgorithm = keyof typeof ALGORITHMS;
-export const SUPPORTED_ALGORITHMS = Object.keys(ALGORITHMS) as SupportedAlgorithm[];
-
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-
-function decodeJson(part: string): Record<string, unknown> {
-  const value: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(decodeBase64url(part)));
-  if (!isObject(value)) throw new TypeError('not a JSON object');
-  return value;
-}
-
-/** Splits a compact JWS (RFC 7515 §7.1) and parses its header and payload. Checks nothing else. */
-export function decodeJwt(token: string): DecodedJwt {
-  const parts = token.split('.');
-  if (parts.length !== 3 || parts.some((part) => part.length === 0)) throw new JwtError('malformed', 'not three non-empty parts');
-  try {
-    const header = decodeJson(parts[0]);
-    const payload = decodeJson(parts[1]);
-    if (typeof header.alg !== 'string') throw new TypeError('no alg');
-    return {
-      header: header as JwtHeader,
-      payload: payload as JwtClaims,
-      signingInput: new TextEncoder().encode(`${parts[0]}.${parts[1]}`),
-      signature: decodeBase64url(parts[2]),
-    };
-  } catch (error) {
-    throw new JwtError('malformed', error instanceof Error ? error.message : 'undecodable');
-  }
-}
-
-export function algorithmOf(jwt: DecodedJwt): SupportedAlgorithm {
-  const alg = jwt.header.alg;
-  if (!(alg in ALGORITHMS)) throw new JwtError('unsupported_algorithm', `alg ${JSON.stringify(alg).slice(0, 40)}`);
-  // RFC 7515 §4.1.11: extensions we do not understand make the token invalid.
-  if (jwt.header.crit !== undefined) throw new JwtError('unsupported_algorithm', 'crit header present');
-  return alg as SupportedAlgorithm;
-}
-
-/** Whether a published key may verify this algorithm: its type, curve or size, `use` and `alg` must agree. */
-export function keyFitsAlgorithm(key: JsonWebKey & { kid?: string; use?: string }, alg: SupportedAlgorithm): boolean {
-  if (key.use !== undefined && key.use !== 'sig') return false;
-  if (key.alg !== undefined && key.alg !== alg) return false;
-  return ALGORITHMS[alg].fits(key);
-}
-
-export async function verifySignature(jwt: DecodedJwt, key: JsonWebKey): Promise<void> {
-  const alg = algorithmOf(jwt);
-  if (!keyFitsAlgorithm(key, alg)) throw new JwtError('unknown_key', `the key does not fit ${alg}`);
-  let cryptoKey: CryptoKey;
-  try {
-    const { kty, n, e, crv, x, y } = key; // only the public parts, whatever else the document carried
-    cryptoKey = await crypto.subtle.importKey('jwk', { kty, n, e, crv, x, y }, ALGORITHMS[alg].import, false, ['verify']);
-  } catch {
-    throw new JwtError('unknown_key', 'the published key could not be imported');
-  }
-  const valid = await crypto.subtle.verify(ALGORITHMS[alg].verify, cryptoKey, jwt.signature, jwt.signingInput).catch(() => false);
-  if (!valid) throw new JwtError('bad_signature', `${alg} signature does not verify`);
-}
+/** Never `none`, never HMAC: a key published for signatures cannot become a shared secret. */
+export const SUPPORTED_ALGORITHMS = ['RS256', 'ES256'];
 
 export interface ClaimRules {
   issuer: string;
   /** The audience this token must name (a client id for an ID token, a resource for an access token). */
   audience: string;
-  /** Seconds since the epoch. */
-  now: number;
-  /** Allowed clock difference, in seconds, for exp, nbf and iat. */
+  /** Allowed clock difference, in seconds, for exp, nbf and iat. Default 60. */
   skewSeconds?: number;
   /** ID tokens: the nonce sent in the authorization request. */
   nonce?: string;
@@ -144,53 +63,98 @@ export interface ClaimRules {
   authorizedParty?: string;
   /** Accepted `typ` header values (RFC 8725 §3.11); `application/` prefixes are ignored. Unset: not checked. */
   types?: string[];
+  /** For tests: the time to check against. */
+  now?: Date;
 }
 
-const DEFAULT_SKEW_SECONDS = 60;
+/** The keys that may verify a token: a provider's published set (see `remoteKeys`, `localKeys`). */
+export type KeySet = JWTVerifyGetKey;
 
-export function checkClaims(jwt: DecodedJwt, rules: ClaimRules): void {
-  const { header, payload } = jwt;
-  const skew = rules.skewSeconds ?? DEFAULT_SKEW_SECONDS;
+/**
+ * Verify, in this order: the header (alg, typ), the signature with a key the set offers for that
+ * kid and alg, then the claims. Nothing in an unverified payload is trusted.
+ */
+export async function verifyJwt(token: string, keys: KeySet, rules: ClaimRules): Promise<{ header: JwtHeader; claims: JwtClaims }> {
+  let header: JwtHeader;
+  try {
+    header = decodeProtectedHeader(token) as JwtHeader;
+  } catch {
+    throw new JwtError('malformed', 'no decodable header');
+  }
+  if (typeof header.alg !== 'string') throw new JwtError('malformed', 'no alg');
+  if (!SUPPORTED_ALGORITHMS.includes(header.alg)) {
+    throw new JwtError('unsupported_algorithm', `alg ${JSON.stringify(header.alg ?? null).slice(0, 40)}`);
+  }
   if (rules.types) {
     const typ = typeof header.typ === 'string' ? header.typ.toLowerCase().replace(/^application\//, '') : '';
     if (!rules.types.includes(typ)) throw new JwtError('wrong_type', `typ ${JSON.stringify(header.typ ?? null)}`);
   }
-  if (payload.iss !== rules.issuer) throw new JwtError('wrong_issuer', `iss ${JSON.stringify(payload.iss ?? null).slice(0, 200)}`);
-  const audiences = typeof payload.aud === 'string' ? [payload.aud] : Array.isArray(payload.aud) ? payload.aud : [];
-  if (!audiences.includes(rules.audience)) throw new JwtError('wrong_audience', `aud ${JSON.stringify(payload.aud ?? null).slice(0, 200)}`);
-  if (rules.authorizedParty !== undefined) {
-    if (payload.azp !== undefined && payload.azp !== rules.authorizedParty) throw new JwtError('wrong_authorized_party', 'azp is another client');
-    if (payload.azp === undefined && audiences.length > 1) throw new JwtError('wrong_authorized_party', 'several audiences and no azp');
+  let claims: JwtClaims;
+  try {
+    ({ payload: claims } = await jwtVerify<JwtClaims>(token, keys, {
+      algorithms: SUPPORTED_ALGORITHMS,
+      issuer: rules.issuer,
+      audience: rules.audience,
+      clockTolerance: rules.skewSeconds ?? 60,
+      requiredClaims: ['exp', 'sub'],
+      ...(rules.now && { currentDate: rules.now }),
+    }));
+  } catch (error) {
+    throw asJwtError(error);
   }
-  if (typeof payload.exp !== 'number') throw new JwtError('missing_claim', 'exp');
-  if (rules.now > payload.exp + skew) throw new JwtError('expired', `expired ${rules.now - payload.exp} s ago`);
-  if (typeof payload.nbf === 'number' && rules.now + skew < payload.nbf) throw new JwtError('not_yet_valid', 'nbf is in the future');
-  if (typeof payload.iat === 'number' && rules.now + skew < payload.iat) throw new JwtError('not_yet_valid', 'iat is in the future');
-  if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new JwtError('missing_claim', 'sub');
-  if (rules.nonce !== undefined && payload.nonce !== rules.nonce) throw new JwtError('wrong_nonce', 'nonce differs from the one sent');
+  // jose checks exp and nbf; a token issued in the future is as suspect (a skewed or lying issuer).
+  const now = Math.floor((rules.now ?? new Date()).getTime() / 1000);
+  if (typeof claims.iat === 'number' && now + (rules.skewSeconds ?? 60) < claims.iat) throw new JwtError('not_yet_valid', 'iat is in the future');
+  const audiences = typeof claims.aud === 'string' ? [claims.aud] : (claims.aud ?? []);
+  if (rules.authorizedParty !== undefined) {
+    if (claims.azp !== undefined && claims.azp !== rules.authorizedParty) throw new JwtError('wrong_authorized_party', 'azp is another client');
+    if (claims.azp === undefined && audiences.length > 1) throw new JwtError('wrong_authorized_party', 'several audiences and no azp');
+  }
+  if (typeof claims.sub !== 'string' || claims.sub.length === 0) throw new JwtError('missing_claim', 'sub');
+  if (rules.nonce !== undefined && claims.nonce !== rules.nonce) throw new JwtError('wrong_nonce', 'nonce differs from the one sent');
+  return { header, claims };
+}
+
+/** jose's failures, named by the check that failed. Anything else (the key set could not be fetched) passes through. */
+function asJwtError(error: unknown): unknown {
+  if (error instanceof JwtError) return error;
+  if (error instanceof errors.JWTExpired) return new JwtError('expired', error.message);
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.reason === 'missing') return new JwtError('missing_claim', error.claim);
+    if (error.claim === 'iss') return new JwtError('wrong_issuer', `iss ${JSON.stringify(error.payload.iss ?? null).slice(0, 200)}`);
+    if (error.claim === 'aud') return new JwtError('wrong_audience', `aud ${JSON.stringify(error.payload.aud ?? null).slice(0, 200)}`);
+    if (error.claim === 'nbf' || error.claim === 'iat') return new JwtError('not_yet_valid', `${error.claim} is in the future`);
+    return new JwtError('malformed', `${error.claim}: ${error.message}`);
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed) return new JwtError('bad_signature', 'the signature does not verify');
+  if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) return new JwtError('unknown_key', error.message);
+  if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported) return new JwtError('unsupported_algorithm', error.message);
+  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) return new JwtError('malformed', error.message);
+  // A published key too weak or not usable for the algorithm (jose refuses RSA keys under 2048 bits).
+  if (error instanceof TypeError && /key/i.test(error.message)) return new JwtError('unknown_key', error.message);
+  return error;
 }
 
 /**
- * Decode, find the key, verify the signature, then the claims: in that order, so that nothing in
- * an unverified payload is trusted (the header's kid and alg only choose which key to try).
+ * A provider's key set at `uri`, cached per isolate by jose: refetched after ten minutes, and when a
+ * token names a kid the cached set lacks — at most once every 30 seconds, so tokens with made-up
+ * kids cannot turn this Worker into a load generator against the provider. `fetchKeys` is how the
+ * Worker reaches the provider (its own HTTP client, which it traces and times out).
  */
-export async function verifyJwt(
-  token: string,
-  keyFor: (kid: string | undefined, alg: SupportedAlgorithm) => Promise<JsonWebKey | null>,
-  rules: ClaimRules,
-): Promise<{ header: JwtHeader; claims: JwtClaims }> {
-  const jwt = decodeJwt(token);
-  const alg = algorithmOf(jwt);
-  const key = await keyFor(typeof jwt.header.kid === 'string' ? jwt.header.kid : undefined, alg);
-  if (!key) throw new JwtError('unknown_key', `no published key for kid ${JSON.stringify(jwt.header.kid ?? null).slice(0, 80)}`);
-  await verifySignature(jwt, key);
-  checkClaims(jwt, rules);
-  return { header: jwt.header, claims: jwt.payload };
+const remoteSets = new Map<string, KeySet>();
+export function remoteKeys(uri: string, fetchKeys: (uri: string) => Promise<Response>): KeySet {
+  let set = remoteSets.get(uri);
+  if (!set) {
+    set = createRemoteJWKSet(new URL(uri), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, [customFetch]: (url: string) => fetchKeys(url) });
+    remoteSets.set(uri, set);
+  }
+  return set;
 }
 
+/** Keys at hand (a provider checking its own tokens). */
+export const localKeys = (set: JSONWebKeySet): KeySet => createLocalJWKSet(set);
+
 /** ES256 signing, for the simulated provider (server/simulated/oidc). */
-export async function signJwt(header: JwtHeader, payload: JwtClaims, privateKey: CryptoKey): Promise<string> {
-  const signingInput = `${encodeBase64urlText(JSON.stringify(header))}.${encodeBase64urlText(JSON.stringify(payload))}`;
-  const signature = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, privateKey, new TextEncoder().encode(signingInput));
-  return `${signingInput}.${encodeBase64url(signature)}`;
+export function signJwt(header: JwtHeader, payload: JwtClaims, privateKey: CryptoKey): Promise<string> {
+  return new SignJWT(payload).setProtectedHeader(header).sign(privateKey);
 }

@@ -1,6 +1,5 @@
 import { isLoopbackHost } from '../config';
-import { JwksCache, keysOf } from '../jwt/jwks';
-import { JwtError, verifyJwt, type ClaimRules, type JwtClaims } from '../jwt/jwt';
+import { JwtError, remoteKeys, verifyJwt, type ClaimRules, type JwtClaims, type KeySet } from '../jwt/jwt';
 import type { OidcProxySettings } from './providers';
 import { callProvider, jsonObject, UpstreamError } from './upstream-error';
 
@@ -58,15 +57,19 @@ export async function discover(name: string, issuer: string): Promise<ProviderMe
   return metadata;
 }
 
-/** Every provider's keys, by JWKS URL (server/jwt/jwks.ts: refetch once on an unknown kid, rate-limited). */
-export const providerKeys = new JwksCache({
-  async fetchKeys(uri) {
+/**
+ * A provider's published keys (server/jwt/jwt.ts: cached, refetched once on an unknown kid, at
+ * most every 30 seconds), fetched like every other call to the provider.
+ */
+export const providerKeys = (jwksUri: string): KeySet =>
+  remoteKeys(jwksUri, async (uri) => {
     const response = await callProvider('The identity provider', uri, { headers: { Accept: 'application/json' } });
-    const document = await jsonObject('The identity provider', response, 'JWKS');
-    if (!response.ok) throw new UpstreamError('server_error', 'The identity provider publishes no keys.', `JWKS: HTTP ${response.status}`);
-    return keysOf(document);
-  },
-});
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new UpstreamError('server_error', 'The identity provider publishes no keys.', `JWKS: HTTP ${response.status}`);
+    }
+    return response;
+  });
 
 export function oidcAuthorizationUrl(
   metadata: ProviderMetadata,
@@ -131,7 +134,7 @@ export async function exchangeOidcCode(
 }
 
 async function verified(token: string, jwksUri: string, rules: ClaimRules): Promise<JwtClaims> {
-  return (await verifyJwt(token, (kid, alg) => providerKeys.keyFor(jwksUri, kid, alg), rules)).claims;
+  return (await verifyJwt(token, providerKeys(jwksUri), rules)).claims;
 }
 
 /** OpenID Connect Core §3.1.3.7: signature against the provider's keys, then iss, aud, azp, exp, nonce. */
@@ -142,7 +145,6 @@ export async function verifyIdToken(metadata: ProviderMetadata, settings: OidcPr
       audience: settings.clientId,
       authorizedParty: settings.clientId,
       nonce,
-      now: Math.floor(Date.now() / 1000),
     });
   } catch (error) {
     if (error instanceof JwtError) throw new UpstreamError('server_error', `The ID token from ${settings.name} could not be verified.`, `id_token ${error.message}`);
@@ -156,10 +158,9 @@ export async function verifyAccessToken(
   token: string,
   expected: { audience: string; allowUntyped: boolean },
 ): Promise<{ claims: JwtClaims; keyId?: string }> {
-  const { header, claims } = await verifyJwt(token, (kid, alg) => providerKeys.keyFor(metadata.jwks_uri, kid, alg), {
+  const { header, claims } = await verifyJwt(token, providerKeys(metadata.jwks_uri), {
     issuer: metadata.issuer,
     audience: expected.audience,
-    now: Math.floor(Date.now() / 1000),
     types: expected.allowUntyped ? ['at+jwt', 'jwt'] : ['at+jwt'],
   });
   return { claims, ...(typeof header.kid === 'string' && { keyId: header.kid }) };

@@ -1,4 +1,4 @@
-import { sha256Base64url } from '../../jwt/base64url';
+import { calculateJwkThumbprint } from 'jose';
 
 /**
  * The Simulated OIDC provider's signing keys: ES256 (ECDSA P-256), one per *generation*.
@@ -9,7 +9,7 @@ import { sha256Base64url } from '../../jwt/base64url';
  * (`simulated-oidc:keys`). A rotation starts a new generation and keeps the previous public key
  * published for a grace period at least as long as any token it signed may live, so tokens
  * issued just before a rotation keep verifying; resource servers learn the new key the first time
- * they see its kid (server/jwt/jwks.ts).
+ * they see its kid (server/jwt/jwt.ts).
  */
 export const KEYS_KV_KEY = 'simulated-oidc:keys';
 /** As long as the longest-lived token this provider signs (access tokens, one hour). */
@@ -54,7 +54,7 @@ async function derive(secret: string, generation: number): Promise<SigningKey> {
       const { x, y } = await crypto.subtle.exportKey('jwk', extractable);
       const privateKey = await crypto.subtle.importKey('pkcs8', pkcs8, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
       // The kid is the key's RFC 7638 thumbprint: the same everywhere, and new with every key.
-      const kid = await sha256Base64url(JSON.stringify({ crv: 'P-256', kty: 'EC', x, y }));
+      const kid = await calculateJwkThumbprint({ crv: 'P-256', kty: 'EC', x, y }, 'sha256');
       return { kid, generation, privateKey, publicJwk: { kty: 'EC', crv: 'P-256', x, y, kid, use: 'sig', alg: 'ES256' } };
     } catch (error) {
       if (attempt >= 3) throw error;

@@ -2,7 +2,7 @@ import { AUTH_OPTION_ENTRIES, endpointPaths } from '../../catalogue';
 import { secretOf, type ServerContext as RequestContext, type SimulatedOidc } from '../../context';
 import type { ServerEnv } from '../../env';
 import { randomToken, sha256Base64url } from '../../jwt/base64url';
-import { JwtError, verifyJwt } from '../../jwt/jwt';
+import { JwtError, localKeys, verifyJwt } from '../../jwt/jwt';
 import { errorPage } from '../../ui/html';
 import { cookie, csrfValid, newCsrf, openCookie, readForm, sealCookie } from '../browser-state';
 import { authenticateClient, lookupClient, PROXY_CLIENT_ID, proxyClientSecret, registerClient, RegistrationError, type SimulatedClient } from './clients';
@@ -289,10 +289,9 @@ async function userinfo(request: Request, context: Context): Promise<Response> {
   if (!match) return invalid('An access token is required.');
   const keys = await publishedKeys(context.env.OAUTH_KV, context.secret);
   try {
-    const { claims } = await verifyJwt(match[1], async (kid) => keys.find((key) => key.kid === kid)?.publicJwk ?? null, {
+    const { claims } = await verifyJwt(match[1], localKeys({ keys: keys.map((key) => key.publicJwk) }), {
       issuer: context.issuer,
       audience: userinfoAudience(context.issuer),
-      now: Math.floor(Date.now() / 1000),
       skewSeconds: 0,
       types: ['at+jwt'],
     });
