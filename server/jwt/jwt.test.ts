@@ -14,14 +14,14 @@ let otherEc: CryptoKeyPair;
 
 beforeAll(async () => {
   ec = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as CryptoKeyPair;
-  ecPublic = { ...(await crypto.subtle.exportKey('jwk', ec.publicKey)), kid: 'ec-1' };
+  ecPublic = { ...((await crypto.subtle.exportKey('jwk', ec.publicKey)) as JsonWebKey), kid: 'ec-1' };
   otherEc = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as CryptoKeyPair;
   rsa = (await crypto.subtle.generateKey(
     { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
     true,
     ['sign', 'verify'],
   )) as CryptoKeyPair;
-  rsaPublic = { ...(await crypto.subtle.exportKey('jwk', rsa.publicKey)), kid: 'rsa-1' };
+  rsaPublic = { ...((await crypto.subtle.exportKey('jwk', rsa.publicKey)) as JsonWebKey), kid: 'rsa-1' };
 });
 
 const claims = (overrides: JwtClaims = {}): JwtClaims => ({ iss: ISSUER, sub: 'user-1', aud: CLIENT, iat: NOW - 10, exp: NOW + 300, nonce: 'n-1', ...overrides });
@@ -96,7 +96,7 @@ describe('verifyJwt: the signature, with a key the provider publishes', () => {
   );
 
   it('will not verify with a private key a key set should never carry', async () => {
-    const exported = await crypto.subtle.exportKey('jwk', ec.privateKey);
+    const exported = (await crypto.subtle.exportKey('jwk', ec.privateKey)) as JsonWebKey;
     const token = await signJwt({ alg: 'ES256', kid: 'ec-1' }, claims(), ec.privateKey);
     expect(await failure(verifyJwt(token, keys({ ...exported, kid: 'ec-1' } as JsonWebKey), rules()))).not.toBe('accepted');
   });

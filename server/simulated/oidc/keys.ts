@@ -51,7 +51,7 @@ async function derive(secret: string, generation: number): Promise<SigningKey> {
     pkcs8.set(scalar, PKCS8_P256_PREFIX.length);
     try {
       const extractable = await crypto.subtle.importKey('pkcs8', pkcs8, { name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign']);
-      const { x, y } = await crypto.subtle.exportKey('jwk', extractable);
+      const { x, y } = (await crypto.subtle.exportKey('jwk', extractable)) as JsonWebKey;
       const privateKey = await crypto.subtle.importKey('pkcs8', pkcs8, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
       // The kid is the key's RFC 7638 thumbprint: the same everywhere, and new with every key.
       const kid = await calculateJwkThumbprint({ crv: 'P-256', kty: 'EC', x, y }, 'sha256');
