@@ -2,6 +2,7 @@
 import { defineConfig } from 'astro/config';
 import cloudflare from '@astrojs/cloudflare';
 import { monacoStylesAtRuntime } from './site/player/vite-monaco-styles.ts';
+import { starterDownloads } from './starter/astro-integration.ts';
 
 // The site lives in site/, lessons in lessons/ (a content collection), and the Worker entry
 // (site/worker.ts, named in wrangler.jsonc) puts the companion MCP server in front of Astro.
@@ -11,6 +12,8 @@ export default defineConfig({
   // The lab serves no transformed images: skip the Images binding the adapter would add.
   adapter: cloudflare({ imageService: 'passthrough' }),
   devToolbar: { enabled: false },
+  // One starter zip per auth option at /starters/mcp-server-<id>.zip, made from server/ (starter/).
+  integrations: [starterDownloads()],
   server: { port: 4321, host: 'localhost' },
   // The flow player's editor brings its CSS when it is opened, not on every page (see the plugin).
   vite: { plugins: [monacoStylesAtRuntime()] },

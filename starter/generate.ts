@@ -161,8 +161,9 @@ function closure(roots: string[], generated: Map<string, string>, known = new Se
 
 /**
  * The tests that come with those files: each `x.test.ts` beside a copied `x.ts`, and every test
- * in the option's own folder, with what they import. A test written for several options at once
- * (it names another option) stays in the lab.
+ * in the option's own folder, with the test helpers they import. A test written for several
+ * options at once (it names another option), or one that needs code the starter left out, stays
+ * with the course's server.
  */
 function testsFor(sources: Set<string>, entry: AuthOptionEntry, generated: Map<string, string>): Set<string> {
   const beside = [...sources].map((path) => path.replace(/\.ts$/, '.test.ts')).filter((path) => existsSync(join(SERVER, path)));
@@ -171,13 +172,14 @@ function testsFor(sources: Set<string>, entry: AuthOptionEntry, generated: Map<s
     .filter((name) => name.endsWith('.test.ts'))
     .map((name) => `${ownFolder}/${name}`);
   const candidates = [...new Set([...beside, ...own])];
-  const tests = new Set<string>();
+  const kept = new Set<string>();
   for (const test of candidates) {
     if (namesAnotherOption(read(test), entry.id)) continue;
-    tests.add(test);
+    // A test may bring test helpers (testing/), not code the starter left out (a simulated provider).
+    const reaches = [...closure([test], generated)].filter((path) => !sources.has(path) && path !== test);
+    if (reaches.every((path) => path.startsWith('testing/') || path.endsWith('.test.ts'))) for (const path of [test, ...reaches]) kept.add(path);
   }
-  const withImports = closure([...tests], generated, new Set(sources));
-  return new Set([...withImports].filter((path) => !sources.has(path)));
+  return kept;
 }
 
 function namesAnotherOption(text: string, kept: string): boolean {

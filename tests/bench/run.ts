@@ -18,6 +18,7 @@ import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { LabOAuthClient, obtainAccessToken } from '../support/lab-oauth-client.ts';
 import { startPreview } from '../support/preview-server.ts';
 import { benchPlayer } from './player.ts';
+import { benchStarters } from './starters.ts';
 
 const OAUTH_RUNS = 5;
 // 1 client gives the unloaded latency; 8 and 32 show how it degrades under concurrency.
@@ -166,6 +167,7 @@ async function main() {
     console.log(`\ntools/call "add" on /mcp, ${LOAD_DURATION_MS / 1000} s per level after ${LOAD_WARMUP_MS} ms warm-up, one token per client`);
     console.log(table(['clients', 'calls', 'errors', 'p50 ms', 'p90 ms', 'p99 ms', 'calls/s'], rows));
     await benchPlayer(server.origin, table);
+    benchStarters(table);
     console.log(`\nDone in ${((now() - benchStarted) / 1000).toFixed(1)} s.`);
   } finally {
     process.off('SIGINT', stopOnSignal);
