@@ -1,4 +1,5 @@
-import type { AuthOption, LessonKind } from './lesson-schema';
+import { AUTH_OPTIONS } from '../flow/auth-options';
+import type { AuthOptionId, LessonKind } from './lesson-schema';
 
 /** How kinds and options are named on the page. Exhaustive: a new kind fails type-checking here. */
 export const KIND_LABELS: Record<LessonKind, string> = {
@@ -8,10 +9,11 @@ export const KIND_LABELS: Record<LessonKind, string> = {
   tools: 'Tools and scopes',
 };
 
-export const AUTH_OPTION_LABELS: Record<AuthOption, string> = {
-  worker: 'Option 1 · The Worker',
-  'third-party': 'Option 2 · Third-party provider',
-  'bring-your-own': 'Option 3 · Your own provider',
-};
+/** "Option 2 · GitHub", or "Options 3a and 3b" for a lesson about several. */
+export function authOptionsLabel(ids: readonly AuthOptionId[]): string {
+  if (ids.length === 1) return `Option ${AUTH_OPTIONS[ids[0]].label}`;
+  const numbers = ids.map((id) => AUTH_OPTIONS[id].label.split(' ')[0]);
+  return `Options ${numbers.slice(0, -1).join(', ')} and ${numbers.at(-1)}`;
+}
 
 export const lessonNumber = (order: number) => String(order).padStart(2, '0');

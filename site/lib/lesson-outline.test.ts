@@ -6,6 +6,7 @@ const data = (overrides: Partial<LessonData> = {}): LessonData => ({
   title: 'A lesson',
   summary: 'What it teaches.',
   kind: 'concept',
+  authOptions: [],
   specLinks: [],
   status: 'ready',
   ...overrides,

@@ -1,4 +1,5 @@
 import { z } from 'astro/zod';
+import { AUTH_OPTION_IDS, type AuthOptionId } from '../../server/catalogue';
 
 /**
  * The frontmatter of one lesson (`lessons/NN-slug/index.md`). The folder number sets the order and
@@ -10,8 +11,6 @@ import { z } from 'astro/zod';
 /** What a lesson teaches. Decides its badge and where it appears on the home page. */
 export const LESSON_KINDS = ['concept', 'auth-option', 'transport', 'tools'] as const;
 
-/** The three ways to authorize an MCP server on Cloudflare that the lab covers. */
-export const AUTH_OPTIONS = ['worker', 'third-party', 'bring-your-own'] as const;
 
 /** A lesson is either written and live, or announced with an outline only. */
 export const LESSON_STATUSES = ['ready', 'planned'] as const;
@@ -37,11 +36,11 @@ export const lessonSchema = z.object({
   kind: z.enum(LESSON_KINDS),
 
   /**
-   * For lessons about one way of authorizing: 'worker' (the Worker is the authorization server),
-   * 'third-party' (a provider such as GitHub behind the Worker) or 'bring-your-own' (your own
-   * identity provider). Optional; default: none (the lesson applies to every option).
+   * For lessons about ways of authorizing: the ids of server/catalogue.ts, the same everywhere —
+   * 'worker' (option 1), 'github' (2), 'oidc-proxy' (3a), 'oidc-external' (3b). The page offers each
+   * option's server as a starter. Default: none (the lesson applies to every option).
    */
-  authOption: z.enum(AUTH_OPTIONS).optional(),
+  authOptions: z.array(z.enum(AUTH_OPTION_IDS as [AuthOptionId, ...AuthOptionId[]])).default([]),
 
   /** Spec and RFC sections the lesson is built on, most important first. Default: none. */
   specLinks: z.array(specLinkSchema).default([]),
@@ -65,4 +64,4 @@ export const lessonSchema = z.object({
 
 export type LessonData = z.infer<typeof lessonSchema>;
 export type LessonKind = (typeof LESSON_KINDS)[number];
-export type AuthOption = (typeof AUTH_OPTIONS)[number];
+export type { AuthOptionId } from '../../server/catalogue';
