@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AstroIntegration } from 'astro';
+import { STARTERS_PATH } from './paths.ts';
 import { starterZips } from './zip.ts';
 
 /**
@@ -8,7 +9,6 @@ import { starterZips } from './zip.ts';
  * Worker serves them as static assets), and made on request by the dev server (so `npm run dev`
  * offers the zips of the server as it is now).
  */
-export const STARTERS_PATH = '/starters/';
 
 export function starterDownloads(): AstroIntegration {
   return {

@@ -212,8 +212,8 @@ export function readme(project: Project): string {
       : project.simulated
         ? `\nWith nothing configured it uses the **simulated provider** it serves itself (clearly labelled
 pages under \`/simulated/\`), so it runs with no account. Configure the real provider
-(\`.dev.vars.example\`) and the same code talks to it; delete the line in
-\`src/simulated/index.ts\` once you no longer need the stand-in.\n`
+(\`.dev.vars.example\`) and the same code talks to it. **Before real users sign in, delete the line
+in \`src/simulated/index.ts\`**: a deployed stand-in lets anyone sign in as its made-up users.\n`
         : `\nIt talks to the real provider you configure (\`.dev.vars.example\`): until then its pages say
 which settings are missing.\n`;
   return `# ${name}

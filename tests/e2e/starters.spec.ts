@@ -1,0 +1,64 @@
+import { strFromU8, unzipSync } from 'fflate';
+import { collectPageProblems, expect, keepScreenshot, test } from './support/fixtures';
+
+/**
+ * "Download this server as a starter": each option's zip is offered on the home page and on the
+ * option's lesson, and what the link brings is a real project for that option alone.
+ */
+const OPTIONS = [
+  { id: 'worker', number: '1', lesson: '/lessons/authorization-code/', endpoint: '/mcp' },
+  { id: 'github', number: '2', lesson: '/lessons/third-party-provider/', endpoint: '/github/mcp' },
+  { id: 'oidc-proxy', number: '3a', lesson: '/lessons/bring-your-own-provider/', endpoint: '/oidc/mcp' },
+  { id: 'oidc-external', number: '3b', lesson: '/lessons/bring-your-own-provider/', endpoint: '/external/mcp' },
+];
+
+test('the home page offers each option’s server as a starter, and each link brings that project', async ({ page, request }) => {
+  const problems = collectPageProblems(page);
+  await page.goto('/');
+  for (const option of OPTIONS) {
+    const link = page.getByRole('link', { name: `Download option ${option.number}’s server as a starter` });
+    await expect(link).toBeVisible();
+    const href = await link.getAttribute('href');
+    expect(href).toBe(`/starters/mcp-server-${option.id}.zip`);
+    expect(await link.getAttribute('download')).toBe(`mcp-server-${option.id}.zip`);
+
+    const response = await request.get(href!);
+    expect(response.status()).toBe(200);
+    const files = unzipSync(new Uint8Array(await response.body()));
+    const root = `mcp-server-${option.id}/`;
+    expect(Object.keys(files)).toContain(`${root}src/options/${option.id}/index.ts`);
+    expect(Object.keys(files).filter((path) => path.startsWith(`${root}src/options/`) && !path.startsWith(`${root}src/options/${option.id}/`) && !/options\/(index|memo|provider-sign-in)\.ts$/.test(path))).toEqual([]);
+    expect(strFromU8(files[`${root}src/catalogue.ts`])).toContain(`'streamable-http': '${option.endpoint}'`);
+    expect(strFromU8(files[`${root}README.md`])).toContain('npm install && npm run dev');
+  }
+  await page.getByRole('link', { name: 'Download option 2’s server as a starter' }).scrollIntoViewIfNeeded();
+  await keepScreenshot(page, 'starters-home');
+  expect(problems).toEqual([]);
+});
+
+test('each option lesson ends with “Fork this server”, keyboard-reachable', async ({ page }) => {
+  for (const option of OPTIONS) {
+    await page.goto(option.lesson);
+    const section = page.getByRole('region', { name: 'Fork this server' });
+    const link = section.getByRole('link', { name: `Download option ${option.number}’s server as a starter` });
+    await expect(link).toBeVisible();
+    await expect(section).toContainText(`npm run starter -- --option ${option.id}`);
+    await link.focus();
+    await expect(link).toBeFocused();
+  }
+});
+
+test('the “Fork and deploy” lesson walks from download to deploy, with every option’s starter', async ({ page }) => {
+  const problems = collectPageProblems(page);
+  await page.goto('/lessons/fork-and-deploy/');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Fork and deploy: your own MCP server from one option');
+  for (const heading of ['Pick an option, get the project', 'Run it, and run its tests', 'Deploy it', 'Switch to the real provider', 'What to change first']) {
+    await expect(page.getByRole('heading', { level: 2, name: heading })).toBeVisible();
+  }
+  await expect(page.getByRole('region', { name: 'Fork this server' }).getByRole('link', { name: /Download option .* as a starter/ })).toHaveCount(4);
+  await keepScreenshot(page, 'fork-and-deploy');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.getByRole('region', { name: 'Fork this server' }).scrollIntoViewIfNeeded();
+  await keepScreenshot(page, 'fork-and-deploy-phone');
+  expect(problems).toEqual([]);
+});
