@@ -1,3 +1,5 @@
+import { FAILURE_PARAMETER, type FailureCode } from '../failure-codes';
+
 /**
  * Origin validation for the MCP endpoints (MCP transports: "Servers MUST validate the Origin
  * header on all incoming connections to prevent DNS rebinding attacks"). A request without
@@ -10,7 +12,11 @@ export function originRejection(request: Request, allowed: ReadonlySet<string>):
   return Response.json(
     {
       jsonrpc: '2.0',
-      error: { code: -32000, message: `Forbidden: Origin ${JSON.stringify(origin).slice(0, 200)} is not allowed to call this MCP server.` },
+      error: {
+        code: -32000,
+        message: `Forbidden: Origin ${JSON.stringify(origin).slice(0, 200)} is not allowed to call this MCP server.`,
+        data: { [FAILURE_PARAMETER]: 'origin-not-allowed' satisfies FailureCode },
+      },
       id: null,
     },
     { status: 403 },

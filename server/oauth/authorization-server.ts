@@ -1,5 +1,6 @@
 import { OAuthAuthorizationServer } from '@cloudflare/workers-oauth-provider';
 import type { ServerEnv } from '../env';
+import { FAILURE_PARAMETER, type FailureCode } from '../failure-codes';
 import { AUTHORIZE_BASE, OAUTH_BASE } from '../routes';
 import { SUPPORTED_SCOPES } from '../scopes';
 
@@ -14,6 +15,12 @@ export const TOKEN_PATH = `${OAUTH_BASE}/token`;
 export const REGISTER_PATH = `${OAUTH_BASE}/register`;
 
 export const ACCESS_TOKEN_TTL_SECONDS = 3600;
+
+/** The library's reasons (its `internal.reason`) that the token endpoint names with a failure code. */
+const FAILURES_ON_THE_WIRE: Partial<Record<string, FailureCode>> = {
+  code_verifier_mismatch: 'pkce-verifier-mismatch',
+  code_replayed: 'code-replayed',
+};
 
 const servers = new Map<string, OAuthAuthorizationServer<ServerEnv>>();
 
@@ -36,9 +43,13 @@ export function authorizationServerFor(origin: string, resources: readonly strin
       clientIdMetadataDocumentEnabled: true,
       scopesSupported: SUPPORTED_SCOPES,
       accessTokenTTL: ACCESS_TOKEN_TTL_SECONDS,
-      onError({ code, status, internal }) {
-        // The wire answer stays generic; the specific failed check goes to the logs only.
+      onError({ code, description, status, headers, internal }) {
+        // The specific failed check goes to the logs only; on the wire, a failure code only where
+        // the description already says as much (server/failure-codes.ts).
         console.warn(`oauth ${status} ${code}: ${internal.category}/${internal.reason}`);
+        const failure = FAILURES_ON_THE_WIRE[internal.reason];
+        if (!failure) return;
+        return Response.json({ error: code, error_description: description, [FAILURE_PARAMETER]: failure }, { status, headers });
       },
     });
     servers.set(key, server);

@@ -1,6 +1,7 @@
 import { authorizationErrorRedirect, type AuthRequest, type OAuthHelpers } from '@cloudflare/workers-oauth-provider';
 import type { AuthOptionEntry } from '../catalogue';
 import type { ServerContext } from '../context';
+import { FAILURE_PARAMETER, type FailureCode } from '../failure-codes';
 import { randomToken, sha256Base64url } from '../jwt/base64url';
 import type { GrantProps } from '../grant-props';
 import { SERVER_INFO } from '../server-info';
@@ -107,15 +108,17 @@ export function providerSignIn(entry: AuthOptionEntry & { signIn: { callbackPath
   async function callback(request: Request, oauth: OAuthHelpers, context: ServerContext): Promise<Response> {
     const { request: original, data, headers } = await oauth.finishUpstream<AttemptData>(request);
     const params = new URL(request.url).searchParams;
-    const backToClient = (code: UpstreamError['code'], description: string) => {
-      headers.set('Location', authorizationErrorRedirect(original, code, description));
+    const backToClient = (code: UpstreamError['code'], description: string, failure?: FailureCode) => {
+      const location = new URL(authorizationErrorRedirect(original, code, description));
+      if (failure) location.searchParams.set(FAILURE_PARAMETER, failure);
+      headers.set('Location', location.href);
       return new Response(null, { status: 302, headers });
     };
     const name = await provider.name(context);
     const error = params.get('error');
     if (error) {
       console.warn(`upstream ${entry.id}: the provider answered error=${error.slice(0, 64)}`);
-      if (error === 'access_denied') return backToClient('access_denied', `The sign-in at ${name} was cancelled.`);
+      if (error === 'access_denied') return backToClient('access_denied', `The sign-in at ${name} was cancelled.`, 'provider-cancelled');
       return backToClient(error === 'temporarily_unavailable' ? 'temporarily_unavailable' : 'server_error', `${name} could not sign you in.`);
     }
     try {
@@ -125,7 +128,7 @@ export function providerSignIn(entry: AuthOptionEntry & { signIn: { callbackPath
       if (!(failure instanceof UpstreamError)) throw failure;
       // The detail (which check failed) is for the logs; the client gets the code and a safe sentence.
       console.warn(`upstream ${entry.id}: ${failure.message}`);
-      return backToClient(failure.code, failure.publicDescription);
+      return backToClient(failure.code, failure.publicDescription, failure.failure);
     }
   }
 }

@@ -1,5 +1,5 @@
-import { exports } from 'cloudflare:workers';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { env, exports } from 'cloudflare:workers';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AUTH_OPTIONS, type AuthOptionEntry, type AuthOptionId } from '../catalogue';
 import type { McpServerWorker } from '../server';
 import { McpTestClient } from './mcp-client';
@@ -29,15 +29,10 @@ export function describeOptionFlow(server: Pick<McpServerWorker, 'options' | 'ro
 
   describe.skipIf(!runs)(`${entry.number}. ${entry.title}: the whole flow${runs ? '' : ' (skipped: this server serves no stand-in for its provider; configure the real one)'}`, () => {
     beforeAll(() => {
-      // The Worker reaches a simulated provider at its own origin: in a test that origin is made up,
-      // so such calls are answered by the Worker itself, as the network would.
-      const network = globalThis.fetch;
-      vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
-        const request = new Request(input, init);
-        return new URL(request.url).origin === TEST_ORIGIN ? worker(request) : network(request);
-      });
+      // The Worker calls the simulated provider it serves at its own origin, made up in a test: it
+      // does so through its binding to itself (upstream/upstream-fetch.ts), never the network.
+      if (needsStandIn) expect((env as { SELF?: unknown }).SELF, 'bind the Worker to itself as SELF (wrangler "services") so it reaches its simulated provider').toBeDefined();
     });
-    afterAll(() => vi.restoreAllMocks());
 
     const endpoint = TEST_ORIGIN + entry.endpoints['streamable-http'];
     const client = new McpTestClient(worker, endpoint);

@@ -127,7 +127,7 @@ export async function exchangeOidcCode(
   const body = await jsonObject(settings.name, response, 'token endpoint');
   if (!response.ok) {
     const code = typeof body.error === 'string' ? body.error.slice(0, 64) : `HTTP ${response.status}`;
-    throw new UpstreamError('server_error', `${settings.name} refused the sign-in (${code}).`, `token endpoint: HTTP ${response.status} ${code}`);
+    throw new UpstreamError('server_error', `${settings.name} refused the sign-in (${code}).`, `token endpoint: HTTP ${response.status} ${code}`, 'provider-refused-code');
   }
   if (typeof body.id_token !== 'string') throw new UpstreamError('server_error', `${settings.name} sent no ID token.`, 'token endpoint: no id_token');
   return { idToken: body.id_token, ...(typeof body.access_token === 'string' && { accessToken: body.access_token }) };
@@ -147,7 +147,7 @@ export async function verifyIdToken(metadata: ProviderMetadata, settings: OidcPr
       nonce,
     });
   } catch (error) {
-    if (error instanceof JwtError) throw new UpstreamError('server_error', `The ID token from ${settings.name} could not be verified.`, `id_token ${error.message}`);
+    if (error instanceof JwtError) throw new UpstreamError('server_error', `The ID token from ${settings.name} could not be verified.`, `id_token ${error.message}`, 'id-token-rejected');
     throw error;
   }
 }

@@ -1,3 +1,4 @@
+import type { FailureCode } from '../failure-codes';
 import { upstreamFetch } from './upstream-fetch';
 
 /**
@@ -12,6 +13,8 @@ export class UpstreamError extends Error {
     readonly code: UpstreamErrorCode,
     readonly publicDescription: string,
     detail: string,
+    /** What kind of failure it is, for the client beside `code` (server/failure-codes.ts). */
+    readonly failure?: FailureCode,
   ) {
     super(detail);
   }

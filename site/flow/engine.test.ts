@@ -209,7 +209,7 @@ describe('sabotage', () => {
     expect(token).toMatchObject({ url: `${ORIGIN}/oauth/token`, status: 400 });
     expect(onlyFailure(flow.failures())).toMatchObject({
       id: 'invalid-grant-pkce',
-      serverSaid: '{"error":"invalid_grant","error_description":"Invalid PKCE code_verifier"}',
+      serverSaid: '{"error":"invalid_grant","error_description":"Invalid PKCE code_verifier","failure":"pkce-verifier-mismatch"}',
       exchangeId: token.id,
       spec: { href: 'https://www.rfc-editor.org/rfc/rfc7636#section-4.6' },
     });

@@ -1,3 +1,4 @@
+import { FAILURE_PARAMETER } from '../../server/failure-codes';
 import { Recorder, type Sent } from './capture';
 import { parseBearerChallenge, type BearerChallenge } from './challenge';
 import { audienceCheck, CHECK_FAILURES, issCheck, issuerMatchCheck, resourceSentCheck, s256Check, stateCheck, tokenAudienceCheck } from './checks';
@@ -321,7 +322,8 @@ class Flow implements FlowRun {
     const error = callback.searchParams.get('error');
     if (error) {
       const description = callback.searchParams.get('error_description') ?? undefined;
-      throw new Stop(explain({ error, description, said: `error=${error}${description ? `, error_description=${description}` : ''}` }));
+      const failureCode = callback.searchParams.get(FAILURE_PARAMETER) ?? undefined;
+      throw new Stop(explain({ error, description, failure: failureCode, said: `error=${error}${description ? `, error_description=${description}` : ''}` }));
     }
     const code = callback.searchParams.get('code');
     if (!code) throw new Stop(failure('unexpected-response', `The callback has neither code nor error: ${callback.search}`));

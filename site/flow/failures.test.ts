@@ -45,12 +45,14 @@ describe('the catalogue', () => {
 describe('explain(observe(answer)): what was observed → which entry', () => {
   test.each([
     ['no answer (CORS, offline)', sent(null, '', {}, 'TypeError: Failed to fetch'), 'network', 'TypeError: Failed to fetch'],
-    ['a wrong PKCE verifier', sent(400, json({ error: 'invalid_grant', error_description: 'Invalid PKCE code_verifier' })), 'invalid-grant-pkce', undefined],
-    ['a replayed code', sent(400, json({ error: 'invalid_grant', error_description: 'Authorization code already used' })), 'invalid-grant-replayed', undefined],
+    ['a wrong PKCE verifier', sent(400, json({ error: 'invalid_grant', error_description: 'Invalid PKCE code_verifier', failure: 'pkce-verifier-mismatch' })), 'invalid-grant-pkce', undefined],
+    ['a replayed code', sent(400, json({ error: 'invalid_grant', error_description: 'Authorization code already used', failure: 'code-replayed' })), 'invalid-grant-replayed', undefined],
+    // The words alone explain nothing: only the code tells these apart.
+    ['invalid_grant saying "verifier" without a code', sent(400, json({ error: 'invalid_grant', error_description: 'Invalid PKCE code_verifier' })), 'invalid-grant', undefined],
     ['another invalid_grant', sent(400, json({ error: 'invalid_grant', error_description: 'Invalid refresh token' })), 'invalid-grant', undefined],
     ['an unknown client', sent(401, json({ error: 'invalid_client', error_description: 'Client not found' })), 'invalid-client', undefined],
     ['an unknown resource', sent(400, json({ error: 'invalid_target' })), 'invalid-target', undefined],
-    ['a foreign Origin', sent(403, json({ jsonrpc: '2.0', error: { code: -32000, message: 'Forbidden: Origin "http://x" is not allowed to call this MCP server.' }, id: null })), 'bad-origin', undefined],
+    ['a foreign Origin', sent(403, json({ jsonrpc: '2.0', error: { code: -32000, message: 'Forbidden: Origin "http://x" is not allowed to call this MCP server.', data: { failure: 'origin-not-allowed' } }, id: null })), 'bad-origin', undefined],
     ['a step-up challenge', sent(403, json({ error: 'insufficient_scope' }), { 'www-authenticate': 'Bearer error="insufficient_scope", scope="mcp:read mcp:write"' }), 'insufficient-scope', undefined],
     ['a refused token (challenge only)', sent(401, '', { 'www-authenticate': 'Bearer realm="OAuth", error="invalid_token"' }), 'invalid-token', 'WWW-Authenticate: Bearer realm="OAuth", error="invalid_token"'],
     ['a server failure', sent(500, 'boom'), 'server-failed', 'boom'],
@@ -68,16 +70,16 @@ describe('explain(observe(answer)): what was observed → which entry', () => {
     expect(explain({ error: 'invalid_scope' }).id).toBe('invalid-scope');
   });
 
-  // What the Worker sends an MCP client when signing in through a provider went wrong (server/options/upstream-sign-in.ts).
+  // What the Worker sends an MCP client when signing in through a provider went wrong (server/options/provider-sign-in.ts).
   test.each([
-    ['Cancel at the provider', 'access_denied', 'The sign-in at Simulated GitHub was cancelled.', 'upstream-denied'],
-    ['Cancel at a provider that is the authorization server (3b)', 'access_denied', 'The user cancelled the sign-in.', 'access-denied'],
-    ['the provider’s token endpoint failing', 'temporarily_unavailable', 'Simulated OIDC provider is having problems (HTTP 500).', 'upstream-unavailable'],
-    ['an ID token that does not verify', 'server_error', 'The ID token from Simulated OIDC provider could not be verified.', 'id-token-rejected'],
-    ['a code the provider refuses', 'server_error', 'Simulated GitHub refused the sign-in (bad_verification_code).', 'upstream-refused'],
-    ['any other provider trouble', 'server_error', 'The answer did not come from Simulated OIDC provider.', 'server-error'],
-  ])('%s', (_, error, description, id) => {
-    expect(explain({ error, description, said: `error=${error}, error_description=${description}` }).id).toBe(id);
+    ['Cancel at the provider', 'access_denied', 'provider-cancelled', 'upstream-denied'],
+    ['Cancel at a provider that is the authorization server (3b)', 'access_denied', undefined, 'access-denied'],
+    ['the provider’s token endpoint failing', 'temporarily_unavailable', undefined, 'upstream-unavailable'],
+    ['an ID token that does not verify', 'server_error', 'id-token-rejected', 'id-token-rejected'],
+    ['a code the provider refuses', 'server_error', 'provider-refused-code', 'upstream-refused'],
+    ['any other provider trouble', 'server_error', undefined, 'server-error'],
+  ])('%s', (_, error, failure, id) => {
+    expect(explain({ error, failure, said: `error=${error}` }).id).toBe(id);
   });
 
   test('a long answer is cut for display', () => {

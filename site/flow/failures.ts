@@ -1,3 +1,4 @@
+import { FAILURE_PARAMETER, type FailureCode } from '../../server/failure-codes';
 import type { Sent } from './capture';
 import { parseBearerChallenge } from './challenge';
 import type { FlowFailure } from './types';
@@ -5,12 +6,14 @@ import type { FlowFailure } from './types';
 /**
  * Failures that teach: what a learner sees when a step fails. Each entry says what probably went
  * wrong and how to fix it, with the spec section behind it; `explain` adds what the server (or the
- * browser) actually said, verbatim. Entries with `when` are chosen by what was observed, first
- * match wins; the others are raised by name where the engine detects them.
+ * browser) actually said, verbatim. Entries with `when` are chosen by what was observed — status,
+ * OAuth error, and the server's failure code, never its English — first match wins; the others are
+ * raised by name where the engine detects them.
  */
 interface Entry {
   id: string;
-  when?: { status?: number | null; error?: string; description?: RegExp; text?: RegExp };
+  /** What must have been observed: the HTTP status, the OAuth error, the server's failure code (server/failure-codes.ts). */
+  when?: { status?: number | null; error?: string; failure?: FailureCode };
   title: string;
   cause: string;
   fix: string;
@@ -35,7 +38,7 @@ export const FAILURES = [
   },
   {
     id: 'bad-origin',
-    when: { status: 403, text: /Origin/ },
+    when: { status: 403, failure: 'origin-not-allowed' },
     title: 'The MCP server refused this page’s Origin',
     cause: 'Browsers send an Origin header, and MCP servers must refuse origins they do not trust, so a malicious web page cannot drive a server on your machine (DNS rebinding).',
     fix: 'Run the flow from a page on the server’s own origin, or add this page’s origin to ALLOWED_ORIGINS in the server’s configuration.',
@@ -43,7 +46,7 @@ export const FAILURES = [
   },
   {
     id: 'invalid-grant-pkce',
-    when: { error: 'invalid_grant', description: /verifier/i },
+    when: { error: 'invalid_grant', failure: 'pkce-verifier-mismatch' },
     title: 'The code_verifier does not match the code_challenge',
     cause: 'The authorization server hashed the code_verifier sent with the token request and got something other than the code_challenge sent with the authorization request. That is PKCE doing its job: only the client that started the flow can redeem the code.',
     fix: 'Keep the verifier from the authorization request and send that same value to the token endpoint, with the S256 challenge computed from it.',
@@ -51,7 +54,7 @@ export const FAILURES = [
   },
   {
     id: 'invalid-grant-replayed',
-    when: { error: 'invalid_grant', description: /already used/i },
+    when: { error: 'invalid_grant', failure: 'code-replayed' },
     title: 'The authorization code was used twice',
     cause: 'An authorization code is single-use. A second redemption looks like a stolen code being replayed, so the server refuses it, and should revoke the tokens it already issued from that code (this lab’s Worker does; a provider issuing self-contained JWTs cannot take them back before they expire).',
     fix: 'Redeem each code exactly once and keep the tokens you got. If a token request may have failed in transit, start a new authorization rather than retrying the code.',
@@ -83,7 +86,7 @@ export const FAILURES = [
   },
   {
     id: 'upstream-denied',
-    when: { error: 'access_denied', description: /^The sign-in at .+ was cancelled/ },
+    when: { error: 'access_denied', failure: 'provider-cancelled' },
     title: 'The sign-in was cancelled at the provider',
     cause: 'The user pressed Cancel on the provider’s page. The provider sent the browser back to the Worker’s callback with error=access_denied; the Worker, which still held this client’s request, passed the refusal on to the client’s callback with the client’s own state and the Worker’s iss. The provider’s answer never reaches the client directly.',
     fix: 'Nothing is broken: run the flow again and authorize at the provider. A real client should say that sign-in was cancelled, and offer to try again.',
@@ -107,7 +110,7 @@ export const FAILURES = [
   },
   {
     id: 'id-token-rejected',
-    when: { error: 'server_error', description: /ID token/ },
+    when: { error: 'server_error', failure: 'id-token-rejected' },
     title: 'The Worker rejected the provider’s ID token',
     cause: 'The provider answered the Worker’s code exchange with an ID token, and the Worker checked it as OpenID Connect requires: the signature against the provider’s published keys, iss, aud and azp (its own client ID), exp, and the nonce it sent. One check failed (a tampered signature, another audience or issuer, an expired token, another nonce), so the Worker signed no one in and sent this client server_error, with its state and iss. Which check failed is in the Worker’s log, never on the wire.',
     fix: 'Nothing to fix in the client. With a real provider, check OIDC_ISSUER and OIDC_CLIENT_ID and the server’s clock; in the lab, run again without “Make it fail”.',
@@ -115,7 +118,7 @@ export const FAILURES = [
   },
   {
     id: 'upstream-refused',
-    when: { error: 'server_error', description: /refused the sign-in/ },
+    when: { error: 'server_error', failure: 'provider-refused-code' },
     title: 'The provider refused the Worker’s code',
     cause: 'On the back channel, the Worker presented the provider’s code with its client secret and PKCE verifier, and the provider refused it (GitHub says so with HTTP 200 and an error field; OpenID providers with invalid_grant). The Worker told this client server_error, with its state and iss.',
     fix: 'With a real provider, check the client ID and secret the Worker is configured with, and the callback URL registered there. In the lab, run again without “Make it fail”.',
@@ -329,6 +332,8 @@ export interface Observed {
   /** The OAuth error code: from a JSON body, WWW-Authenticate, or a callback's query. */
   error?: string;
   description?: string;
+  /** The server's name for the failure, where it gives one (server/failure-codes.ts). */
+  failure?: string;
   /** Verbatim, for the learner: the body, the challenge, or the network error. */
   said?: string;
 }
@@ -339,16 +344,19 @@ const MAX_SAID = 600;
 export function observe(sent: Sent): Observed {
   const { exchange } = sent;
   if (exchange.status === null) return { status: null, said: exchange.error };
-  let body: { error?: unknown; error_description?: unknown } | undefined;
+  let body: { error?: unknown; error_description?: unknown; [FAILURE_PARAMETER]?: unknown } | undefined;
   try {
     body = JSON.parse(sent.text);
   } catch {}
   const challenge = parseBearerChallenge(sent.header('www-authenticate'));
   const error = typeof body?.error === 'string' ? body.error : challenge?.error;
   const description = typeof body?.error_description === 'string' ? body.error_description : challenge?.errorDescription;
+  // An OAuth error body names it at the top; a JSON-RPC error in its data.
+  const named = body?.[FAILURE_PARAMETER] ?? (body?.error as { data?: Record<string, unknown> } | undefined)?.data?.[FAILURE_PARAMETER];
+  const failureCode = typeof named === 'string' ? named : undefined;
   const wwwAuthenticate = sent.header('www-authenticate');
   const said = sent.text.trim() || (wwwAuthenticate ? `WWW-Authenticate: ${wwwAuthenticate}` : `HTTP ${exchange.status}`);
-  return { status: exchange.status, error, description, said: said.length > MAX_SAID ? `${said.slice(0, MAX_SAID)}…` : said };
+  return { status: exchange.status, error, description, ...(failureCode && { failure: failureCode }), said: said.length > MAX_SAID ? `${said.slice(0, MAX_SAID)}…` : said };
 }
 
 export function failure(id: FailureId, serverSaid?: string, exchangeId?: string): FlowFailure {
@@ -361,8 +369,7 @@ export function explain(observed: Observed, exchangeId?: string): FlowFailure {
   const fits = (when: NonNullable<Entry['when']>) =>
     (!('status' in when) || when.status === observed.status) &&
     (when.error === undefined || when.error === observed.error) &&
-    (when.description === undefined || when.description.test(observed.description ?? '')) &&
-    (when.text === undefined || when.text.test(observed.said ?? ''));
+    (when.failure === undefined || when.failure === observed.failure);
   const entry = (FAILURES as readonly Entry[]).find((candidate) => candidate.when && fits(candidate.when));
   return failure((entry?.id ?? 'unexpected-response') as FailureId, observed.said, exchangeId);
 }

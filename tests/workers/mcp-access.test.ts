@@ -57,7 +57,7 @@ describe('Origin validation (DNS rebinding)', () => {
       const mcp = await authorize({ userName: 'bart' });
       const { response } = await postMcp(rpc('tools/list'), { token: mcp.tokens.access_token, headers: { origin } });
       expect(response.status).toBe(403);
-      expect(((await response.json()) as { error: { code: number } }).error.code).toBe(-32000);
+      expect(((await response.json()) as { error: { code: number; data: unknown } }).error).toMatchObject({ code: -32000, data: { failure: 'origin-not-allowed' } });
 
       const sse = await authorize({ userName: 'bart', resource: SSE_RESOURCE });
       const stream = await callWorker('/sse', { headers: { authorization: `Bearer ${sse.tokens.access_token}`, origin } });

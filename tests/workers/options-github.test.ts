@@ -216,12 +216,14 @@ describe('GitHub’s answers reach the MCP client as OAuth errors with its state
   it('the user cancels at GitHub: access_denied', async () => {
     const { params, network } = await flowWith({ decision: 'cancel' });
     expect(params.get('error')).toBe('access_denied');
+    expect(params.get('failure')).toBe('provider-cancelled');
     expect(network.calls).toEqual([]); // nothing to exchange
   });
 
   it('GitHub’s token endpoint fails with HTTP 500: temporarily_unavailable', async () => {
     const { params } = await flowWith({ failure: 'token_500' });
     expect(params.get('error')).toBe('temporarily_unavailable');
+    expect(params.has('failure')).toBe(false); // the standard code says it all
     expect(params.get('error_description')).toContain('Simulated GitHub');
   });
 
@@ -229,6 +231,7 @@ describe('GitHub’s answers reach the MCP client as OAuth errors with its state
     const { params, network } = await flowWith({ failure: 'token_error' });
     expect(params.get('error')).toBe('server_error');
     expect(params.get('error_description')).toContain('bad_verification_code');
+    expect(params.get('failure')).toBe('provider-refused-code');
     expect(network.to('/simulated/github/api/user')).toEqual([]); // no token, no user call
   });
 

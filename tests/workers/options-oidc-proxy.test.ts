@@ -142,7 +142,7 @@ describe('what the provider sends is checked, and a failure reaches the client a
     routeUpstreamToWorker();
     const warn = vi.spyOn(console, 'warn');
     const { params } = await runFlow({ failure }, 'st-bad');
-    expect(Object.fromEntries(params)).toMatchObject({ error: 'server_error', state: 'st-bad', iss: ORIGIN });
+    expect(Object.fromEntries(params)).toMatchObject({ error: 'server_error', state: 'st-bad', iss: ORIGIN, failure: 'id-token-rejected' });
     expect(params.get('error_description')).toContain('ID token');
     expect(params.has('code')).toBe(false);
     expect(warn.mock.calls.flat().join('\n')).toContain(`id_token ${reason}`);

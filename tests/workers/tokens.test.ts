@@ -42,7 +42,8 @@ describe('authorization code exchange', () => {
     const { verifier: someoneElsesVerifier } = await pkce();
     const response = await exchangeCode(client, code, someoneElsesVerifier);
     expect(response.status).toBe(400);
-    expect((await oauthError(response)).error).toBe('invalid_grant');
+    // The kind of invalid_grant, named for the client beside the standard error (server/failure-codes.ts).
+    expect(await oauthError(response)).toMatchObject({ error: 'invalid_grant', failure: 'pkce-verifier-mismatch' });
   });
 
   it('refuses a replayed code, and revokes the grant it was issued for', async () => {
@@ -52,7 +53,7 @@ describe('authorization code exchange', () => {
 
     const replay = await exchangeCode(client, code, verifier);
     expect(replay.status).toBe(400);
-    expect((await oauthError(replay)).error).toBe('invalid_grant');
+    expect(await oauthError(replay)).toMatchObject({ error: 'invalid_grant', failure: 'code-replayed' });
 
     // OAuth 2.1 §4.1.3: a reused code SHOULD revoke the tokens already issued from it.
     const afterReplay = await mcpStatus(first.access_token);

@@ -38,7 +38,7 @@ export async function exchangeGithubCode(github: GithubSettings, input: { code: 
   });
   const body = await jsonObject(github.name, response, 'token endpoint');
   if (typeof body.error === 'string') {
-    throw new UpstreamError('server_error', `${github.name} refused the sign-in (${body.error}).`, `token endpoint error ${body.error}`);
+    throw new UpstreamError('server_error', `${github.name} refused the sign-in (${body.error}).`, `token endpoint error ${body.error}`, 'provider-refused-code');
   }
   if (!response.ok || typeof body.access_token !== 'string' || String(body.token_type).toLowerCase() !== 'bearer') {
     throw new UpstreamError('server_error', `${github.name} did not issue a token.`, `token endpoint: HTTP ${response.status}, no bearer access_token`);

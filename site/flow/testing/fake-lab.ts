@@ -122,17 +122,17 @@ export function fakeLab(origin = 'http://lab.test', tweaks: Tweaks = {}) {
         if (!grant) return json({ error: 'invalid_grant', error_description: 'Invalid authorization code' }, 400);
         if (grant.used) {
           grant.revoked = true;
-          return json({ error: 'invalid_grant', error_description: 'Authorization code already used' }, 400);
+          return json({ error: 'invalid_grant', error_description: 'Authorization code already used', failure: 'code-replayed' }, 400);
         }
         if ((await s256Challenge(form.get('code_verifier') ?? '')) !== grant.challenge) {
-          return json({ error: 'invalid_grant', error_description: 'Invalid PKCE code_verifier' }, 400);
+          return json({ error: 'invalid_grant', error_description: 'Invalid PKCE code_verifier', failure: 'pkce-verifier-mismatch' }, 400);
         }
         grant.used = true;
         return issue({ ...grant, resource: form.get('resource') ?? grant.resource ?? `${origin}/mcp` });
       }
       case 'POST /mcp': {
         if (request.headers.has('origin') && request.headers.get('origin') !== origin) {
-          return json({ jsonrpc: '2.0', error: { code: -32000, message: 'Forbidden: Origin "x" is not allowed to call this MCP server.' }, id: null }, 403);
+          return json({ jsonrpc: '2.0', error: { code: -32000, message: 'Forbidden: Origin "x" is not allowed to call this MCP server.', data: { failure: 'origin-not-allowed' } }, id: null }, 403);
         }
         const grant = bearer(request, `${origin}/mcp`);
         if (!grant) return new Response(null, { status: 401, headers: { 'www-authenticate': challenge('/mcp', request.headers.has('authorization') ? ', error="invalid_token"' : '') } });
