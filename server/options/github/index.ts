@@ -1,10 +1,9 @@
 import { AUTH_OPTIONS } from '../../catalogue';
-import { streamableMcpEndpoint, tokensIssuedHere } from '../../mcp/endpoints';
 import { define, text, TOOLS } from '../../mcp/tools';
 import type { GrantProps } from '../../grant-props';
 import { SCOPES } from '../../scopes';
 import { UpstreamError } from '../../upstream/upstream-error';
-import { memo } from '../memo';
+import { endpointIssuedHere } from '../issued-here';
 import type { AuthOption } from '../../auth-option';
 import { providerSignIn } from '../provider-sign-in';
 import { exchangeGithubCode, fetchGithubUser, githubAuthorizationUrl } from './github-api';
@@ -54,22 +53,7 @@ const githubProfile = define({
 export const githubOption: AuthOption = {
   id: entry.id,
   entry,
-  endpoints: memo(({ origin, authorizationServer }) => {
-    const path = entry.endpoints['streamable-http'];
-    return new Map([
-      [
-        path,
-        streamableMcpEndpoint({
-          origin,
-          path,
-          resourceName: entry.title,
-          authorizationServers: [origin],
-          validateToken: tokensIssuedHere(authorizationServer, entry.id),
-          tools: [...TOOLS, githubProfile],
-        }),
-      ],
-    ]);
-  }),
+  endpoints: endpointIssuedHere(entry, [...TOOLS, githubProfile]),
   signIn: providerSignIn(entry, {
     async name(context) {
       return (await githubSettings(context)).name;

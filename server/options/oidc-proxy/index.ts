@@ -1,13 +1,12 @@
 import { AUTH_OPTIONS } from '../../catalogue';
 import { sha256Base64url } from '../../jwt/base64url';
-import { streamableMcpEndpoint, tokensIssuedHere } from '../../mcp/endpoints';
 import { define, text, TOOLS } from '../../mcp/tools';
 import type { GrantProps } from '../../grant-props';
 import { SCOPES } from '../../scopes';
 import { checkCallbackIssuer, discover, exchangeOidcCode, fetchUserinfo, oidcAuthorizationUrl, verifyIdToken } from '../../upstream/oidc';
 import { oidcProxySettings } from '../../upstream/providers';
 import { UpstreamError } from '../../upstream/upstream-error';
-import { memo } from '../memo';
+import { endpointIssuedHere } from '../issued-here';
 import type { AuthOption } from '../../auth-option';
 import { providerSignIn } from '../provider-sign-in';
 
@@ -65,22 +64,7 @@ const oidcUserinfo = define({
 export const oidcProxyOption: AuthOption = {
   id: entry.id,
   entry,
-  endpoints: memo(({ origin, authorizationServer }) => {
-    const path = entry.endpoints['streamable-http'];
-    return new Map([
-      [
-        path,
-        streamableMcpEndpoint({
-          origin,
-          path,
-          resourceName: entry.title,
-          authorizationServers: [origin],
-          validateToken: tokensIssuedHere(authorizationServer, entry.id),
-          tools: [...TOOLS, oidcUserinfo],
-        }),
-      ],
-    ]);
-  }),
+  endpoints: endpointIssuedHere(entry, [...TOOLS, oidcUserinfo]),
   signIn: providerSignIn(entry, {
     async name(context) {
       return (await oidcProxySettings(context)).name;
