@@ -8,7 +8,7 @@ import { callTool, configure, ENDPOINTS, restoreConfiguration, serverEnv, toolNa
 import { routeUpstreamToWorker } from './support/upstream';
 import { callWorker, ORIGIN } from './support/worker';
 
-// Option 3b, a separate authorization server (server/options/external.ts): MCP clients register,
+// Option 3b, a separate authorization server (server/options/oidc-external/): MCP clients register,
 // sign in and get JWT access tokens at the provider (here the Simulated OIDC provider); this Worker
 // only checks each token against the provider's published keys.
 
