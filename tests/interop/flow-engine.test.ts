@@ -76,7 +76,7 @@ describe.each<Transport>(['streamable-http', 'sse'])('the flow engine over %s', 
 
     switch (sabotage) {
       case 'wrong-verifier':
-        expect(failure.serverSaid).toBe('{"error":"invalid_grant","error_description":"Invalid PKCE code_verifier"}');
+        expect(JSON.parse(failure.serverSaid!)).toEqual({ error: 'invalid_grant', error_description: 'Invalid PKCE code_verifier', failure: 'pkce-verifier-mismatch' });
         expect(main.states.token).toBe('error');
         expect(main.exchangesOf.token).toEqual([failure.exchangeId]);
         expect(main.unexpected).toEqual([]);
@@ -97,7 +97,7 @@ describe.each<Transport>(['streamable-http', 'sse'])('the flow engine over %s', 
       }
       case 'replay-code': {
         expect(tokenExchanges.map((exchange) => exchange.status)).toEqual([200, 400]);
-        expect(JSON.parse(failure.serverSaid!)).toEqual({ error: 'invalid_grant', error_description: 'Authorization code already used' });
+        expect(JSON.parse(failure.serverSaid!)).toEqual({ error: 'invalid_grant', error_description: 'Authorization code already used', failure: 'code-replayed' });
         expect(main.states.token).toBe('done');
         expect(main.unexpected.map((exchange) => exchange.id)).toEqual([failure.exchangeId]);
         // The replay revoked the grant: the token from the first redemption no longer works.

@@ -12,7 +12,7 @@ const SYSTEM_CHROMIUM = '/usr/bin/chromium';
 
 export class BrowserUser {
   private readonly browser: Browser;
-  private readonly page: Page;
+  private page: Page;
   private constructor(browser: Browser, page: Page) {
     this.browser = browser;
     this.page = page;
@@ -25,6 +25,16 @@ export class BrowserUser {
     });
     const page = await (await browser.newContext()).newPage();
     return new BrowserUser(browser, page);
+  }
+
+  /**
+   * A new person: no cookies, no history. Cookies belong to a host, not a port, so without this
+   * one starter's sign-in cookies on 127.0.0.1 would be sent to the next.
+   */
+  async forget(): Promise<void> {
+    const old = this.page.context();
+    this.page = await (await this.browser.newContext()).newPage();
+    await old.close();
   }
 
   async authorize(url: string | URL, stopAt: string, { answerCallback = true } = {}): Promise<URL> {
