@@ -16,7 +16,9 @@ export function fitsKvLookup(value: string | null | undefined): boolean {
 export async function tokenRequestClientIds(request: Request): Promise<string[]> {
   const ids: string[] = [];
   if ((request.headers.get('content-type') ?? '').startsWith('application/x-www-form-urlencoded')) {
-    ids.push(...new URLSearchParams(await request.clone().text()).getAll('client_id'));
+    // Decoded from bytes: workerd warns when .text() reads a body that is not typed as text.
+    const body = new TextDecoder().decode(await request.clone().arrayBuffer());
+    ids.push(...new URLSearchParams(body).getAll('client_id'));
   }
   const basic = /^Basic\s+(\S+)$/i.exec(request.headers.get('authorization') ?? '')?.[1];
   if (basic) {
