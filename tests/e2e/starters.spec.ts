@@ -27,7 +27,8 @@ test('the home page offers each option’s server as a starter, and each link br
     const files = unzipSync(new Uint8Array(await response.body()));
     const root = `mcp-server-${option.id}/`;
     expect(Object.keys(files)).toContain(`${root}src/options/${option.id}/index.ts`);
-    expect(Object.keys(files).filter((path) => path.startsWith(`${root}src/options/`) && !path.startsWith(`${root}src/options/${option.id}/`) && !/options\/(index|memo|provider-sign-in)\.ts$/.test(path))).toEqual([]);
+    const others = OPTIONS.filter((other) => other.id !== option.id).map((other) => `${root}src/options/${other.id}/`);
+    expect(Object.keys(files).filter((path) => others.some((folder) => path.startsWith(folder)))).toEqual([]);
     expect(strFromU8(files[`${root}src/catalogue.ts`])).toContain(`'streamable-http': '${option.endpoint}'`);
     expect(strFromU8(files[`${root}README.md`])).toContain('npm install && npm run dev');
   }
