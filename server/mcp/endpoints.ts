@@ -34,6 +34,7 @@ export async function readMcpMessages(
   }
   const messages = parseJsonRpc(body);
   if (messages instanceof Response) return messages;
+  // #region scope-check
   for (const message of messages) {
     if (message.method !== 'tools/call') continue;
     const tool = tools.get(String(message.params?.name));
@@ -44,6 +45,7 @@ export async function readMcpMessages(
       return insufficientScope(auth, tool.requiredScopes, `The ${tool.name} tool needs the ${missing.join(' ')} scope.`);
     }
   }
+  // #endregion scope-check
   return { body, messages };
 }
 

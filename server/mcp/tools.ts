@@ -103,6 +103,7 @@ export const TOOLS: ToolDefinition[] = [
       return text(`Counted down from ${seconds}.`, { seconds });
     },
   }),
+  // #region save-note-tool
   define({
     name: 'save_note',
     title: 'Save a note',
@@ -117,6 +118,7 @@ export const TOOLS: ToolDefinition[] = [
       return text(`Saved. You have ${notes.length} note${notes.length === 1 ? '' : 's'}.`, { count: notes.length, notes });
     },
   }),
+  // #endregion save-note-tool
 ];
 
 export const TOOLS_BY_NAME = new Map(TOOLS.map((tool) => [tool.name, tool]));

@@ -75,6 +75,7 @@ export function providerSignIn(entry: AuthOptionEntry & { signIn: { callbackPath
       });
     },
     /** Consent is given: now, and only now, create `state` and send the browser to the provider. */
+    // #region state-after-consent
     async proceed({ oauth, authRequest, headers, context }) {
       const data: AttemptData = { verifier: randomToken(32), nonce: randomToken(24) };
       const { state } = await oauth.beginUpstream(authRequest, { data, headers });
@@ -94,6 +95,7 @@ export function providerSignIn(entry: AuthOptionEntry & { signIn: { callbackPath
       }
       return new Response(null, { status: 302, headers });
     },
+    // #endregion state-after-consent
     routes: {
       [entry.signIn.callbackPath]: (request, oauth, context) =>
         request.method === 'GET' ? callback(request, oauth, context) : Promise.resolve(errorPage(405, 'Method not allowed', `${request.method} is not supported here.`)),

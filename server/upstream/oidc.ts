@@ -138,6 +138,7 @@ async function verified(token: string, jwksUri: string, rules: ClaimRules): Prom
 }
 
 /** OpenID Connect Core §3.1.3.7: signature against the provider's keys, then iss, aud, azp, exp, nonce. */
+// #region id-token-check
 export async function verifyIdToken(metadata: ProviderMetadata, settings: OidcProxySettings, idToken: string, nonce: string): Promise<JwtClaims> {
   try {
     return await verified(idToken, metadata.jwks_uri, {
@@ -151,6 +152,7 @@ export async function verifyIdToken(metadata: ProviderMetadata, settings: OidcPr
     throw error;
   }
 }
+// #endregion id-token-check
 
 /** RFC 9068 §4: an access token issued by `issuer` for `audience`. Throws JwtError for an invalid one. */
 export async function verifyAccessToken(

@@ -50,6 +50,7 @@ const githubProfile = define({
   },
 });
 
+// #region github-option
 export const githubOption: AuthOption = {
   id: entry.id,
   entry,
@@ -83,3 +84,4 @@ export const githubOption: AuthOption = {
     return { name, simulated };
   },
 };
+// #endregion github-option

@@ -79,6 +79,7 @@ export const oidcExternalOption: AuthOption = {
         validateToken: (currentEnv) => async (resourceUrl, token) => {
           if (token.length > MAX_TOKEN_LENGTH) return null;
           const current = externalIssuerSettings({ env: currentEnv, origin: context.origin, simulated: context.simulated }, resourceUrl);
+          // #region external-token-check
           let claims: JwtClaims;
           let keyId: string | undefined;
           try {
@@ -95,6 +96,7 @@ export const oidcExternalOption: AuthOption = {
             }
             throw error;
           }
+          // #endregion external-token-check
           const subject = String(claims.sub);
           const userId = `external_${(await sha256Base64url(`${current.issuer} ${subject}`)).slice(0, 22)}`;
           const named = [claims.preferred_username, claims.name, claims.email].find((value) => typeof value === 'string' && value.trim());

@@ -60,6 +60,7 @@ export const workerOption: AuthOption = {
         headers,
       });
     },
+    // #region worker-grant
     async proceed({ oauth, authRequest, visitor, headers }) {
       if (visitor.kind !== 'user') throw new Error('option 1 grants only to a signed-in user');
       const { userId, userName } = visitor;
@@ -73,6 +74,7 @@ export const workerOption: AuthOption = {
       headers.set('Location', redirectTo);
       return new Response(null, { status: 302, headers });
     },
+    // #endregion worker-grant
     routes: {
       [SIGN_IN_PATH]: (request, _oauth, context) => (request.method === 'POST' ? signIn(request, secretOf(context)) : notAllowed(request)),
       [SIGN_OUT_PATH]: (request) => (request.method === 'POST' ? signOut(request) : notAllowed(request)),
