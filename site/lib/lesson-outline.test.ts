@@ -2,11 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { buildLessonOutline, checkLessonOutline, LessonOutlineError, neighboursOf, type LessonSource } from './lesson-outline';
 import type { LessonData } from './lesson-schema';
 
+const question = { question: 'Which?', choices: [{ text: 'This', correct: true, why: 'Because.' }, { text: 'That', correct: false, why: 'Not so.' }] };
 const data = (overrides: Partial<LessonData> = {}): LessonData => ({
   title: 'A lesson',
   summary: 'What it teaches.',
   kind: 'concept',
   authOptions: [],
+  outcomes: ['Say what it teaches.'],
+  questions: [question, question],
   specLinks: [],
   status: 'ready',
   ...overrides,
@@ -39,6 +42,13 @@ describe('buildLessonOutline', () => {
     ]);
     expect(() => buildLessonOutline(sources)).toThrow(LessonOutlineError);
     expect(() => buildLessonOutline(sources)).toThrow(/Lesson number 02 is used by/);
+  });
+
+  it('a ready lesson needs its outcomes and at least two questions; a planned one does not', () => {
+    expect(checkLessonOutline([lesson('01-a', { outcomes: [], questions: [question] }), lesson('02-b', { status: 'planned', outcomes: [], questions: [] })])).toEqual([
+      'lessons/01-a is ready but says nothing of what the reader will be able to do: add "outcomes" to its frontmatter.',
+      'lessons/01-a is ready but has 1 question(s): add 2 to 4 "questions" that check its outcomes.',
+    ]);
   });
 
   it('lets a planned lesson mention other planned lessons', () => {

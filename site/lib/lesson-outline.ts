@@ -41,8 +41,9 @@ export class LessonOutlineError extends Error {
 
 /**
  * Every rule that spans lessons, as messages that say what was found and how to fix it:
- * folder names, unique numbers and slugs, and links between lessons (a ready lesson must not send
- * readers to a planned one, and every link must reach a lesson).
+ * folder names, unique numbers and slugs, links between lessons (a ready lesson must not send
+ * readers to a planned one, and every link must reach a lesson), and what a ready lesson must
+ * have: its outcomes, and questions to check them.
  */
 export function checkLessonOutline(sources: readonly LessonSource[]): string[] {
   const problems: string[] = [];
@@ -63,6 +64,16 @@ export function checkLessonOutline(sources: readonly LessonSource[]): string[] {
   for (const [order, ids] of [...byOrder].sort(([a], [b]) => a - b)) {
     if (ids.length > 1) {
       problems.push(`Lesson number ${String(order).padStart(2, '0')} is used by ${ids.map((id) => `lessons/${id}`).join(' and ')}: give each lesson its own number.`);
+    }
+  }
+
+  for (const source of sources) {
+    if (source.data.status !== 'ready') continue;
+    if (source.data.outcomes.length === 0) {
+      problems.push(`lessons/${source.id} is ready but says nothing of what the reader will be able to do: add "outcomes" to its frontmatter.`);
+    }
+    if (source.data.questions.length < 2) {
+      problems.push(`lessons/${source.id} is ready but has ${source.data.questions.length} question(s): add 2 to 4 "questions" that check its outcomes.`);
     }
   }
 

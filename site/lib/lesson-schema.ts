@@ -22,6 +22,25 @@ export const specLinkSchema = z.object({
   href: z.url({ protocol: /^https$/ }),
 });
 
+/** One check-your-understanding question: one right choice, and why each choice is right or not. */
+export const questionSchema = z.object({
+  /** The question, in one or two sentences. */
+  question: z.string().min(1),
+  /** 2 to 5 answers; exactly one has `correct: true`. Each says why, shown once it is chosen. */
+  choices: z
+    .array(
+      z.object({
+        text: z.string().min(1),
+        correct: z.boolean().default(false),
+        /** Why this answer is right, or what it gets wrong. Required: a bare "wrong" teaches nothing. */
+        why: z.string().min(1),
+      }),
+    )
+    .min(2)
+    .max(5)
+    .refine((choices) => choices.filter((choice) => choice.correct).length === 1, 'Mark exactly one choice with correct: true.'),
+});
+
 export const lessonSchema = z.object({
   /** The page title and the lesson's name in every list. Required. */
   title: z.string().min(1),
@@ -41,6 +60,18 @@ export const lessonSchema = z.object({
    * option's server as a starter. Default: none (the lesson applies to every option).
    */
   authOptions: z.array(z.enum(AUTH_OPTION_IDS as [AuthOptionId, ...AuthOptionId[]])).default([]),
+
+  /**
+   * What the reader will be able to do afterwards, one line each, shown first. A ready lesson needs
+   * at least one (checked at build time). Default: none.
+   */
+  outcomes: z.array(z.string().min(1)).default([]),
+
+  /**
+   * 2 to 4 questions that check those outcomes, answered on the page (nothing is sent anywhere).
+   * A ready lesson needs at least two (checked at build time). Default: none.
+   */
+  questions: z.array(questionSchema).max(4).default([]),
 
   /** Spec and RFC sections the lesson is built on, most important first. Default: none. */
   specLinks: z.array(specLinkSchema).default([]),
@@ -63,5 +94,6 @@ export const lessonSchema = z.object({
 });
 
 export type LessonData = z.infer<typeof lessonSchema>;
+export type LessonQuestion = z.infer<typeof questionSchema>;
 export type LessonKind = (typeof LESSON_KINDS)[number];
 export type { AuthOptionId } from '../../server/catalogue';

@@ -65,3 +65,23 @@ test('on a phone the lesson outline is a folded disclosure that opens by keyboar
   await expect(outline.getByRole('link')).toHaveCount(9);
   await expect(outline.locator('[aria-current="page"]:visible')).toContainText('Discovery');
 });
+
+test('a lesson says what you will be able to do, and its questions answer by keyboard, with the reason', async ({ page }) => {
+  const problems = collectPageProblems(page);
+  await page.goto('/lessons/discovery/');
+  await expect(page.getByRole('region', { name: 'After this lesson you can' }).getByRole('listitem')).toHaveCount(2);
+  const questions = page.getByRole('region', { name: 'Check yourself' });
+  const first = questions.getByRole('group').first();
+  await expect(questions.getByRole('group')).toHaveCount(3);
+
+  // Keyboard only: focus the first answer, then arrow to the next, as in any radio group.
+  await first.getByRole('radio').first().focus();
+  await page.keyboard.press('Space');
+  await expect(first.getByText(/^Right\. The `?resource_metadata`? URL/)).toBeVisible();
+  await page.keyboard.press('ArrowDown');
+  await expect(first.getByText(/^Not quite\. The client has no token yet/)).toBeVisible();
+  await expect(first.locator('[aria-live="polite"]')).toHaveCount(1);
+  await questions.scrollIntoViewIfNeeded();
+  await keepScreenshot(page, 'lesson-questions');
+  expect(problems).toEqual([]);
+});
