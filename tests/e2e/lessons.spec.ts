@@ -9,7 +9,7 @@ test.describe('lessons', () => {
 
     const sidebarLinks = page.getByRole('navigation', { name: 'Lessons' }).getByRole('link');
     const total = await sidebarLinks.count();
-    expect(total).toBe(9);
+    expect(total).toBe(11);
     const titles = await sidebarLinks.allTextContents();
 
     for (let index = 0; index < total; index++) {
@@ -59,10 +59,10 @@ test('on a phone the lesson outline is a folded disclosure that opens by keyboar
   await expect(outline.getByRole('link')).toHaveCount(0);
   const summary = outline.locator('summary');
   await expect(summary).toBeVisible();
-  await expect(summary).toHaveText(/All lessons\s*2 of 9/);
+  await expect(summary).toHaveText(/All lessons\s*3 of 11/);
   await tabTo(page, summary);
   await page.keyboard.press('Enter');
-  await expect(outline.getByRole('link')).toHaveCount(9);
+  await expect(outline.getByRole('link')).toHaveCount(11);
   await expect(outline.locator('[aria-current="page"]:visible')).toContainText('Discovery');
 });
 
