@@ -54,11 +54,13 @@ export interface FlowDiagram {
 }
 
 /** How the in-page MCP client gets its client_id. */
-export type Registration = 'dcr' | 'cimd' | 'preregistered';
+export const REGISTRATIONS = ['dcr', 'cimd', 'preregistered'] as const;
+export type Registration = (typeof REGISTRATIONS)[number];
 export type Transport = 'streamable-http' | 'sse';
 
 /** Deliberate mistakes a learner can inject to see how each failure looks and why it fails. */
-export type Sabotage = 'wrong-verifier' | 'wrong-state' | 'omit-resource' | 'replay-code';
+export const SABOTAGES = ['wrong-verifier', 'wrong-state', 'omit-resource', 'replay-code'] as const;
+export type Sabotage = (typeof SABOTAGES)[number];
 
 export interface FlowConfig {
   /** The MCP endpoint, e.g. `https://lab.example.com/mcp`. */

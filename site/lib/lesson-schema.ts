@@ -1,5 +1,6 @@
 import { z } from 'astro/zod';
 import { AUTH_OPTION_IDS, type AuthOptionId } from '../../server/catalogue';
+import { REGISTRATIONS, SABOTAGES } from '../flow/types';
 
 /**
  * The frontmatter of one lesson (`lessons/NN-slug/index.md`). The folder number sets the order and
@@ -84,6 +85,21 @@ export const lessonSchema = z.object({
   diagram: z
     .string()
     .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'Use a kebab-case id, like "authorization-code".')
+    .optional(),
+
+  /**
+   * How the lesson's player starts, and the task it sets: `task` is a "predict, then run" prompt
+   * shown beside the text; the other fields preselect the run's choices (the learner can change
+   * them). Optional; default: the player's own defaults and no task.
+   */
+  player: z
+    .object({
+      /** What to predict before pressing Run, and what to look at afterwards. */
+      task: z.string().min(1),
+      registration: z.enum(REGISTRATIONS).optional(),
+      /** A deliberate mistake to make on this run. */
+      sabotage: z.enum(SABOTAGES).optional(),
+    })
     .optional(),
 
   /**

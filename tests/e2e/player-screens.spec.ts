@@ -35,7 +35,7 @@ test.describe('flow player screenshots', () => {
   test('a lesson on a phone', async ({ page }) => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.emulateMedia({ reducedMotion: 'reduce' }); // no smooth scrolling between the screenshots
-    await openPlayer(page, '/lessons/authorization-code/');
+    await openPlayer(page, '/lessons/scopes-and-step-up/');
     await runThroughSignIn(page, 'screens-phone');
     await waitForPhase(page, 'success');
     await inspect(page, 'callback');
