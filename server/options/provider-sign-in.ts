@@ -91,7 +91,7 @@ export function providerSignIn(entry: AuthOptionEntry & { signIn: { callbackPath
         // The provider's discovery document could not be read: the client's request is valid, so tell it.
         if (!(failure instanceof UpstreamError)) throw failure;
         console.warn(`upstream ${entry.id}: ${failure.message}`);
-        headers.set('Location', authorizationErrorRedirect(authRequest, failure.code, failure.publicDescription));
+        headers.set('Location', errorRedirect(authRequest, failure.code, failure.publicDescription, failure.failure));
       }
       return new Response(null, { status: 302, headers });
     },
@@ -111,9 +111,7 @@ export function providerSignIn(entry: AuthOptionEntry & { signIn: { callbackPath
     const { request: original, data, headers } = await oauth.finishUpstream<AttemptData>(request);
     const params = new URL(request.url).searchParams;
     const backToClient = (code: UpstreamError['code'], description: string, failure?: FailureCode) => {
-      const location = new URL(authorizationErrorRedirect(original, code, description));
-      if (failure) location.searchParams.set(FAILURE_PARAMETER, failure);
-      headers.set('Location', location.href);
+      headers.set('Location', errorRedirect(original, code, description, failure));
       return new Response(null, { status: 302, headers });
     };
     const name = await provider.name(context);
@@ -133,6 +131,18 @@ export function providerSignIn(entry: AuthOptionEntry & { signIn: { callbackPath
       return backToClient(failure.code, failure.publicDescription, failure.failure);
     }
   }
+}
+
+/**
+ * The client's error redirect (RFC 6749 §4.1.2.1, with its state and iss), naming the failure's
+ * kind in the extension parameter `failure` when there is one (server/failure-codes.ts): clients
+ * ignore parameters they do not know, so `error` and `error_description` stay exactly as standard.
+ */
+function errorRedirect(request: AuthRequest, code: UpstreamError['code'], description: string, failure?: FailureCode): string {
+  const location = new URL(authorizationErrorRedirect(request, code, description));
+  // Appended, not set through searchParams, which would re-encode the rest of the query.
+  if (failure) location.search += `&${FAILURE_PARAMETER}=${encodeURIComponent(failure)}`;
+  return location.href;
 }
 
 async function complete(oauth: OAuthHelpers, original: AuthRequest, user: SignedInThere, headers: Headers): Promise<Response> {

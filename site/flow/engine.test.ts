@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { createFlowRun } from './engine';
 import { s256Challenge } from './pkce';
-import { fakeLab, type Tweaks } from './testing/fake-lab';
+import { fakeLab, PROVIDER_FAILURES, type Tweaks } from './testing/fake-lab';
 import type { CapturedExchange, FlowCheck, FlowConfig, FlowEvent, FlowFailure } from './types';
 
 const ORIGIN = 'http://lab.test';
@@ -325,6 +325,30 @@ describe('failures teach', () => {
     const flow = start({}, { callback: (url) => new URL(`${url.origin}${url.pathname}?error=access_denied&state=${url.searchParams.get('state')}&iss=${encodeURIComponent(ORIGIN)}`) });
     await flow.run.run();
     expect(onlyFailure(flow.failures())).toMatchObject({ id: 'access-denied', serverSaid: 'error=access_denied' });
+  });
+
+  // The Worker's error redirect after a provider names the kind in `failure`; the engine reads that code, not the words.
+  test.each([
+    ['cancelled', 'upstream-denied'],
+    ['refused-code', 'upstream-refused'],
+    ['id-token-rejected', 'id-token-rejected'],
+    ['unavailable', 'upstream-unavailable'],
+    ['no-userinfo', 'server-error'],
+  ] as const)('signing in at the provider behind the Worker fails (%s): the callback’s failure code picks %s', async (provider, id) => {
+    const flow = start({}, { provider });
+    await flow.run.run();
+    const { error, error_description } = PROVIDER_FAILURES[provider];
+    expect(onlyFailure(flow.failures())).toMatchObject({ id, serverSaid: `error=${error}, error_description=${error_description}` });
+    expect(flow.lab.log()).not.toContain('POST /oauth/token');
+  });
+
+  test('the same words without the code teach only what the standard error says', async () => {
+    const { error, error_description } = PROVIDER_FAILURES.cancelled;
+    const flow = start({}, {
+      callback: (url) => new URL(`${url.origin}${url.pathname}?${new URLSearchParams({ error, error_description, state: url.searchParams.get('state')!, iss: ORIGIN })}`),
+    });
+    await flow.run.run();
+    expect(onlyFailure(flow.failures()).id).toBe('access-denied');
   });
 
   test('invalid_target comes back on the callback', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { FAILURE_CODES } from '../../server/failure-codes';
 import type { Sent } from './capture';
 import { explain, failure, FAILURES, observe } from './failures';
 
@@ -27,6 +28,19 @@ describe('the catalogue', () => {
       expect(entry.fix.length, entry.id).toBeGreaterThan(20);
       expect(entry.spec.href, entry.id).toMatch(/^https:\/\/\S+#\S+$/);
     }
+  });
+
+  test('entries pick by status, error and the server’s failure code, never by its words', () => {
+    for (const entry of FAILURES) {
+      if (!('when' in entry)) continue;
+      expect(Object.keys(entry.when).every((key) => ['status', 'error', 'failure'].includes(key)), entry.id).toBe(true);
+      expect(Object.values(entry.when).some((value) => value instanceof RegExp), entry.id).toBe(false);
+    }
+  });
+
+  test('every failure code the server sends has an entry that explains it', () => {
+    const explained = FAILURES.flatMap((entry) => ('when' in entry && 'failure' in entry.when ? [entry.when.failure] : []));
+    expect([...explained].sort()).toEqual(Object.keys(FAILURE_CODES).sort());
   });
 
   test('failure() copies the entry and adds what was said', () => {

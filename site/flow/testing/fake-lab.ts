@@ -1,3 +1,4 @@
+import { FAILURE_PARAMETER, type FailureCode } from '../../../server/failure-codes';
 import { s256Challenge } from '../pkce';
 
 /**
@@ -14,7 +15,24 @@ export interface Tweaks {
   callback?: (url: URL) => URL;
   /** Answers a request instead of the fake, when it returns a Response. */
   intercept?: (request: Request) => Response | undefined;
+  /** Signing in through a provider behind the Worker (options 2, 3a) fails: the error redirect the Worker sends then. */
+  provider?: keyof typeof PROVIDER_FAILURES;
 }
+
+/** A failure code as the real server names it beside the standard fields (server/failure-codes.ts). */
+const named = (code: FailureCode) => ({ [FAILURE_PARAMETER]: code });
+
+/**
+ * What the Worker redirects the client to when signing in at a provider fails
+ * (server/options/provider-sign-in.ts): error, error_description, then the code where it sends one.
+ */
+export const PROVIDER_FAILURES = {
+  cancelled: { error: 'access_denied', error_description: 'The sign-in at Simulated GitHub was cancelled.', ...named('provider-cancelled') },
+  'refused-code': { error: 'server_error', error_description: 'Simulated GitHub refused the sign-in (bad_verification_code).', ...named('provider-refused-code') },
+  'id-token-rejected': { error: 'server_error', error_description: 'The ID token from Simulated OIDC provider could not be verified.', ...named('id-token-rejected') },
+  unavailable: { error: 'temporarily_unavailable', error_description: 'Simulated OIDC provider is having problems (HTTP 500).' },
+  'no-userinfo': { error: 'server_error', error_description: 'Simulated OIDC provider did not answer userinfo.' },
+} as const satisfies Record<string, { error: string; error_description: string; [FAILURE_PARAMETER]?: FailureCode }>;
 
 interface Grant {
   clientId: string;
@@ -122,17 +140,17 @@ export function fakeLab(origin = 'http://lab.test', tweaks: Tweaks = {}) {
         if (!grant) return json({ error: 'invalid_grant', error_description: 'Invalid authorization code' }, 400);
         if (grant.used) {
           grant.revoked = true;
-          return json({ error: 'invalid_grant', error_description: 'Authorization code already used', failure: 'code-replayed' }, 400);
+          return json({ error: 'invalid_grant', error_description: 'Authorization code already used', ...named('code-replayed') }, 400);
         }
         if ((await s256Challenge(form.get('code_verifier') ?? '')) !== grant.challenge) {
-          return json({ error: 'invalid_grant', error_description: 'Invalid PKCE code_verifier', failure: 'pkce-verifier-mismatch' }, 400);
+          return json({ error: 'invalid_grant', error_description: 'Invalid PKCE code_verifier', ...named('pkce-verifier-mismatch') }, 400);
         }
         grant.used = true;
         return issue({ ...grant, resource: form.get('resource') ?? grant.resource ?? `${origin}/mcp` });
       }
       case 'POST /mcp': {
         if (request.headers.has('origin') && request.headers.get('origin') !== origin) {
-          return json({ jsonrpc: '2.0', error: { code: -32000, message: 'Forbidden: Origin "x" is not allowed to call this MCP server.', data: { failure: 'origin-not-allowed' } }, id: null }, 403);
+          return json({ jsonrpc: '2.0', error: { code: -32000, message: 'Forbidden: Origin "x" is not allowed to call this MCP server.', data: named('origin-not-allowed') }, id: null }, 403);
         }
         const grant = bearer(request, `${origin}/mcp`);
         if (!grant) return new Response(null, { status: 401, headers: { 'www-authenticate': challenge('/mcp', request.headers.has('authorization') ? ', error="invalid_token"' : '') } });
@@ -185,6 +203,10 @@ export function fakeLab(origin = 'http://lab.test', tweaks: Tweaks = {}) {
     });
     const callback = new URL(params.get('redirect_uri')!);
     callback.search = new URLSearchParams({ code, state: params.get('state')!, iss: issuer }).toString();
+    if (tweaks.provider) {
+      const { error, error_description, ...failure } = PROVIDER_FAILURES[tweaks.provider];
+      callback.search = new URLSearchParams({ error, error_description, state: params.get('state')!, iss: issuer, ...failure }).toString();
+    }
     return tweaks.callback ? tweaks.callback(callback) : callback;
   }
 
