@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AUTH_OPTIONS, AUTH_OPTION_IDS, type AuthOptionEntry, type AuthOptionId } from '../server/catalogue.ts';
-import { dotDevVarsExample, packageJson, readme, tsconfig, vitestConfig, wranglerConfig } from './template/files.ts';
+import { type Compatibility, dotDevVarsExample, packageJson, readme, tsconfig, vitestConfig, wranglerConfig } from './template/files.ts';
 
 /**
  * The starter for one auth option: a standalone Cloudflare Worker project made of the server's own
@@ -25,7 +25,6 @@ export interface StarterRequest {
 export type StarterFiles = Map<string, string>;
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
-const SERVER = join(REPO, 'server');
 const SRC = 'src';
 
 /** The export of server/simulated/index.ts that serves each simulated provider. */
@@ -35,7 +34,12 @@ export class StarterError extends Error {}
 
 export const isWorkerName = (name: string) => /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(name);
 
-export function generateStarter(request: StarterRequest): StarterFiles {
+/**
+ * `repository` is the folder holding server/, package.json and wrangler.jsonc: this repository,
+ * unless a test hands it a changed copy to see the generator refuse it.
+ */
+export function generateStarter(request: StarterRequest, repository: string = REPO): StarterFiles {
+  const server = new ServerFiles(join(repository, 'server'));
   const entry: AuthOptionEntry | undefined = (AUTH_OPTIONS as Record<string, AuthOptionEntry>)[request.option];
   if (!entry) throw new StarterError(`Unknown option "${request.option}". Choose one of: ${AUTH_OPTION_IDS.join(', ')}.`);
   if (!isWorkerName(request.name)) throw new StarterError(`"${request.name}" is not a Worker name: use lowercase letters, digits and dashes (at most 63).`);
@@ -43,20 +47,20 @@ export function generateStarter(request: StarterRequest): StarterFiles {
 
   const servesSse = 'sse' in entry.endpoints;
   const generated = new Map<string, string>([
-    ...(servesSse ? [] : ([['index.ts', withoutSseSessions(read('index.ts'))]] as const)),
-    ['options/index.ts', optionsList(entry)],
-    ['simulated/index.ts', simulatedList(simulated)],
-    ['catalogue.ts', catalogueWith(entry)],
-    ['server-info.ts', serverInfo(request.name)],
+    ...(servesSse ? [] : ([['index.ts', withoutSseSessions(server.read('index.ts'))]] as const)),
+    ['options/index.ts', optionsList(server, entry)],
+    ['simulated/index.ts', simulatedList(server, simulated)],
+    ['catalogue.ts', catalogueWith(server, entry)],
+    ['server-info.ts', serverInfo(server, request.name)],
   ]);
-  const sources = closure(['index.ts'], generated);
-  const tests = testsFor(sources, entry, generated);
+  const sources = closure(server, ['index.ts'], generated);
+  const tests = testsFor(server, sources, entry, generated);
   const files: StarterFiles = new Map();
-  for (const path of [...sources, ...tests].sort()) files.set(`${SRC}/${path}`, generated.get(path) ?? read(path));
+  for (const path of [...sources, ...tests].sort()) files.set(`${SRC}/${path}`, generated.get(path) ?? server.read(path));
 
   const project = { ...request, entry, simulated, servesSse };
-  files.set('package.json', packageJson(project, rootPackage()));
-  files.set('wrangler.jsonc', wranglerConfig(project));
+  files.set('package.json', packageJson(project, rootPackage(repository)));
+  files.set('wrangler.jsonc', wranglerConfig(project, rootCompatibility(repository)));
   files.set('tsconfig.json', tsconfig());
   files.set('vitest.config.ts', vitestConfig());
   files.set('README.md', readme(project));
@@ -66,16 +70,34 @@ export function generateStarter(request: StarterRequest): StarterFiles {
   return files;
 }
 
-const read = (path: string) => readFileSync(join(SERVER, path), 'utf8');
+/** The server's files, by path inside server/. */
+class ServerFiles {
+  readonly folder: string;
+  constructor(folder: string) {
+    this.folder = folder;
+  }
+  read(path: string): string {
+    return readFileSync(join(this.folder, path), 'utf8');
+  }
+  exists(path: string): boolean {
+    return existsSync(join(this.folder, path));
+  }
+  /** The paths of the *.test.ts files under a folder. */
+  testsUnder(folder: string): string[] {
+    return readdirSync(join(this.folder, folder), { recursive: true, encoding: 'utf8' })
+      .filter((name) => name.endsWith('.test.ts'))
+      .map((name) => `${folder}/${name}`);
+  }
+}
 
 /** server/options/index.ts with only the option's line. */
-function optionsList(entry: AuthOptionEntry): string {
-  return keepLines(read('options/index.ts'), (line) => line.includes(`'./${entry.id}/`), `the ${entry.id} option`);
+function optionsList(server: ServerFiles, entry: AuthOptionEntry): string {
+  return keepLines(server.read('options/index.ts'), (line) => line.includes(`'./${entry.id}/`), `the ${entry.id} option`);
 }
 
 /** server/simulated/index.ts with only the option's simulated provider, or none. */
-function simulatedList(provider: keyof typeof SIMULATED_EXPORTS | null): string {
-  return keepLines(read('simulated/index.ts'), (line) => provider !== null && new RegExp(`\\b${SIMULATED_EXPORTS[provider]}\\b`).test(line), 'the simulated provider');
+function simulatedList(server: ServerFiles, provider: keyof typeof SIMULATED_EXPORTS | null): string {
+  return keepLines(server.read('simulated/index.ts'), (line) => provider !== null && new RegExp(`\\b${SIMULATED_EXPORTS[provider]}\\b`).test(line), 'the simulated provider');
 }
 
 /** Keeps the file's comments and the `export … from` lines that `keep` accepts; there must be one, unless none is wanted. */
@@ -99,8 +121,8 @@ function withoutSseSessions(text: string): string {
 }
 
 /** server/catalogue.ts with the option's entry alone in AUTH_OPTIONS. */
-function catalogueWith(entry: AuthOptionEntry): string {
-  const text = read('catalogue.ts');
+function catalogueWith(server: ServerFiles, entry: AuthOptionEntry): string {
+  const text = server.read('catalogue.ts');
   const start = text.indexOf('export const AUTH_OPTIONS = {');
   const endMarker = '} as const satisfies Record<string, AuthOptionEntry>;';
   const end = text.indexOf(endMarker, start);
@@ -112,13 +134,13 @@ function catalogueWith(entry: AuthOptionEntry): string {
   return `${text.slice(0, start)}export const AUTH_OPTIONS = ${one.slice(0, -1)}${text.slice(end)}`;
 }
 
-function serverInfo(name: string): string {
+function serverInfo(server: ServerFiles, name: string): string {
   const title = name
     .split('-')
     .filter(Boolean)
     .map((word) => (word === 'mcp' ? 'MCP' : word[0].toUpperCase() + word.slice(1)))
     .join(' ');
-  const original = read('server-info.ts');
+  const original = server.read('server-info.ts');
   const line = original.split('\n').find((candidate) => candidate.startsWith('export const SERVER_INFO'));
   if (!line) throw new StarterError('server/server-info.ts: no SERVER_INFO line');
   return original.replace(line, `export const SERVER_INFO = { name: ${JSON.stringify(name)}, title: ${JSON.stringify(title)}, version: '0.1.0' };`);
@@ -127,34 +149,34 @@ function serverInfo(name: string): string {
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|\n)\s*import\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 /** The relative imports of a file, as paths inside server/. */
-function relativeImports(path: string, text: string): string[] {
+function relativeImports(server: ServerFiles, path: string, text: string): string[] {
   const found: string[] = [];
   for (const match of text.matchAll(IMPORT)) {
     const specifier = match[1] ?? match[2] ?? match[3];
     if (!specifier.startsWith('.')) continue;
-    found.push(resolve(path, specifier));
+    found.push(resolve(server, path, specifier));
   }
   return found;
 }
 
-function resolve(from: string, specifier: string): string {
+function resolve(server: ServerFiles, from: string, specifier: string): string {
   const base = normalize(join(dirname(from), specifier));
-  if (base.startsWith('..')) throw new StarterError(`${from} imports ${specifier}, outside server/: a starter holds the server alone`);
+  if (base === '..' || base.startsWith('../')) throw new StarterError(`${from} imports ${specifier}, outside server/: a starter holds the server alone`);
   for (const candidate of [base, `${base}.ts`, join(base, 'index.ts')]) {
-    if (candidate.endsWith('.ts') && existsSync(join(SERVER, candidate))) return candidate;
+    if (candidate.endsWith('.ts') && server.exists(candidate)) return candidate;
   }
   throw new StarterError(`${from} imports ${specifier}, which is not a file in server/`);
 }
 
 /** Every file reached from `roots` by relative imports (the generated files stand in for theirs). */
-function closure(roots: string[], generated: Map<string, string>, known = new Set<string>()): Set<string> {
+function closure(server: ServerFiles, roots: string[], generated: Map<string, string>, known = new Set<string>()): Set<string> {
   const pending = [...roots];
   while (pending.length > 0) {
     const path = pending.pop()!;
     if (known.has(path)) continue;
-    if (path.startsWith('lab/')) throw new StarterError(`${path} is the lab's tracing layer and must never reach a starter`);
+    if (path === 'lab' || path.startsWith('lab/')) throw new StarterError(`${path} is the lab's tracing layer and must never reach a starter`);
     known.add(path);
-    pending.push(...relativeImports(path, generated.get(path) ?? read(path)));
+    pending.push(...relativeImports(server, path, generated.get(path) ?? server.read(path)));
   }
   return known;
 }
@@ -165,18 +187,15 @@ function closure(roots: string[], generated: Map<string, string>, known = new Se
  * options at once (it names another option), or one that needs code the starter left out, stays
  * with the course's server.
  */
-function testsFor(sources: Set<string>, entry: AuthOptionEntry, generated: Map<string, string>): Set<string> {
-  const beside = [...sources].map((path) => path.replace(/\.ts$/, '.test.ts')).filter((path) => existsSync(join(SERVER, path)));
-  const ownFolder = `options/${entry.id}`;
-  const own = readdirSync(join(SERVER, ownFolder), { recursive: true, encoding: 'utf8' })
-    .filter((name) => name.endsWith('.test.ts'))
-    .map((name) => `${ownFolder}/${name}`);
+function testsFor(server: ServerFiles, sources: Set<string>, entry: AuthOptionEntry, generated: Map<string, string>): Set<string> {
+  const beside = [...sources].map((path) => path.replace(/\.ts$/, '.test.ts')).filter((path) => server.exists(path));
+  const own = server.testsUnder(`options/${entry.id}`);
   const candidates = [...new Set([...beside, ...own])];
   const kept = new Set<string>();
   for (const test of candidates) {
-    if (namesAnotherOption(read(test), entry.id)) continue;
+    if (namesAnotherOption(server.read(test), entry.id)) continue;
     // A test may bring test helpers (testing/), not code the starter left out (a simulated provider).
-    const reaches = [...closure([test], generated)].filter((path) => !sources.has(path) && path !== test);
+    const reaches = [...closure(server, [test], generated)].filter((path) => !sources.has(path) && path !== test);
     if (reaches.every((path) => path.startsWith('testing/') || path.endsWith('.test.ts'))) for (const path of [test, ...reaches]) kept.add(path);
   }
   return kept;
@@ -197,8 +216,21 @@ function checkNoLabWords(path: string, text: string): void {
   if (at >= 0) throw new StarterError(`${path}:${at + 1} says "lab": ${lines[at].trim().slice(0, 120)}`);
 }
 
-function rootPackage(): { dependencies: Record<string, string>; devDependencies: Record<string, string>; allowScripts?: Record<string, boolean> } {
-  return JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
+function rootPackage(repository: string): { dependencies: Record<string, string>; devDependencies: Record<string, string>; allowScripts?: Record<string, boolean> } {
+  return JSON.parse(readFileSync(join(repository, 'package.json'), 'utf8'));
+}
+
+/**
+ * The compatibility date and flags of the repository's own wrangler.jsonc, so a starter runs on
+ * the same runtime as the server it was made from. Read by their lines (the file is JSONC, with
+ * comments): each must be there, on one line.
+ */
+function rootCompatibility(repository: string): Compatibility {
+  const text = readFileSync(join(repository, 'wrangler.jsonc'), 'utf8');
+  const date = /^\s*"compatibility_date"\s*:\s*("\d{4}-\d{2}-\d{2}")\s*,?\s*$/m.exec(text)?.[1];
+  const flags = /^\s*"compatibility_flags"\s*:\s*(\[[^\]\n]*\])\s*,?\s*$/m.exec(text)?.[1];
+  if (!date || !flags) throw new StarterError('wrangler.jsonc: no one-line "compatibility_date" and "compatibility_flags" for the starter to copy');
+  return { date: JSON.parse(date), flags: JSON.parse(flags) };
 }
 
 export const STARTER_ZIP_PREFIX = 'mcp-server-';

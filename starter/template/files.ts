@@ -55,17 +55,30 @@ export function packageJson(project: Project, root: RootPackage): string {
   )}\n`;
 }
 
-export function wranglerConfig(project: Project): string {
+/** The runtime a starter runs on: the repository's own wrangler.jsonc's. */
+export interface Compatibility {
+  date: string;
+  flags: string[];
+}
+
+/** Why a starter has each compatibility flag, as its wrangler.jsonc says. */
+const FLAG_NOTES: Record<string, string[]> = {
+  nodejs_compat: ['  // nodejs_compat: the MCP SDK and agents use node:async_hooks.'],
+  global_fetch_strictly_public: [
+    '  // global_fetch_strictly_public: required before the OAuth library fetches Client ID Metadata',
+    '  // Documents (SSRF protection); loopback still works under local dev.',
+  ],
+};
+
+export function wranglerConfig(project: Project, compatibility: Compatibility): string {
   const lines = [
     '{',
     '  "$schema": "node_modules/wrangler/config-schema.json",',
     `  "name": "${project.name}",`,
     '  "main": "src/index.ts",',
-    '  "compatibility_date": "2026-10-15",',
-    '  // nodejs_compat: the MCP SDK and agents use node:async_hooks.',
-    '  // global_fetch_strictly_public: required before the OAuth library fetches Client ID Metadata',
-    '  // Documents (SSRF protection); loopback still works under local dev.',
-    '  "compatibility_flags": ["nodejs_compat", "global_fetch_strictly_public"],',
+    `  "compatibility_date": ${JSON.stringify(compatibility.date)},`,
+    ...compatibility.flags.flatMap((flag) => FLAG_NOTES[flag] ?? []),
+    `  "compatibility_flags": [${compatibility.flags.map((flag) => JSON.stringify(flag)).join(', ')}],`,
     '  "observability": { "enabled": true },',
   ];
   if (project.simulated) {
@@ -201,6 +214,22 @@ const FIRST_CHANGES: Record<string, string> = {
    them (\`src/options/oidc-external/\`). Decide there which claims a token needs.`,
 };
 
+/** The settings of the real provider that each option needs to be deployed with. */
+const PROVIDER_SECRETS: Record<string, { names: string[]; optional?: string[] }> = {
+  worker: { names: [] },
+  github: { names: ['GITHUB_CLIENT_ID', 'GITHUB_CLIENT_SECRET'] },
+  'oidc-proxy': { names: ['OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'], optional: ['OIDC_SCOPES'] },
+  'oidc-external': { names: ['OIDC_ISSUER'], optional: ['OIDC_AUDIENCE', 'OIDC_ALLOW_UNTYPED_ACCESS_TOKENS'] },
+};
+
+function providerSecrets(option: string): string {
+  const { names, optional = [] } = PROVIDER_SECRETS[option];
+  if (names.length === 0) return '';
+  const commands = names.map((name) => `npx wrangler secret put ${name}`).join('\n');
+  const more = optional.length > 0 ? ` If your provider needs them, ${optional.map((name) => `\`${name}\``).join(' and ')} are set the same way.` : '';
+  return `\nThen the real provider's settings (what each one is: \`.dev.vars.example\`):\n\n\`\`\`sh\n${commands}\n\`\`\`\n${more ? `\n${more.trim()}\n` : ''}`;
+}
+
 export function readme(project: Project): string {
   const { entry, name } = project;
   const endpoints = Object.values(entry.endpoints)
@@ -244,7 +273,7 @@ runs the unit tests (Node) and the flow tests inside \`workerd\`, the runtime Cl
 npx wrangler deploy                          # the first deploy creates the KV namespace
 npx wrangler secret put SERVER_SECRET        # 32+ random characters
 \`\`\`
-${entry.id === 'worker' ? '' : '\nThen set the provider settings from `.dev.vars.example` the same way (`npx wrangler secret put NAME`).\n'}
+${providerSecrets(entry.id)}
 Set \`PUBLIC_ORIGIN\` in \`wrangler.jsonc\` if the server is reached at another origin than the one
 requests arrive on (a custom domain in front of it).
 
