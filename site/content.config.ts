@@ -1,11 +1,13 @@
 import { defineCollection } from 'astro:content';
-import { glob } from 'astro/loaders';
+import { file, glob } from 'astro/loaders';
+import { courseRuleSchema } from './lib/course-map-schema';
 import { lessonIdFromPath } from './lib/lesson-outline';
 import { lessonSchema } from './lib/lesson-schema';
 
 /**
- * One collection: the lessons, one folder each under lessons/ at the repository root
- * (`lessons/NN-slug/index.md`). The schema and what each field means: lib/lesson-schema.ts.
+ * The lessons, one folder each under lessons/ at the repository root (`lessons/NN-slug/index.md`;
+ * fields: lib/lesson-schema.ts), and the course map's rules (`lessons/course-map.yaml`; fields:
+ * lib/course-map-schema.ts).
  */
 export const collections = {
   lessons: defineCollection({
@@ -15,5 +17,9 @@ export const collections = {
       generateId: ({ entry }) => lessonIdFromPath(entry),
     }),
     schema: lessonSchema,
+  }),
+  courseRules: defineCollection({
+    loader: file('./lessons/course-map.yaml'),
+    schema: courseRuleSchema,
   }),
 };

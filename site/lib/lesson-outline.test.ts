@@ -51,6 +51,12 @@ describe('buildLessonOutline', () => {
     ]);
   });
 
+  it('a ready lesson with a player sets the player a task', () => {
+    expect(checkLessonOutline([lesson('01-a', { diagram: 'worker-oauth' }), lesson('02-b', { diagram: 'worker-oauth', player: { task: 'Predict.' } }), lesson('03-c', { status: 'planned', diagram: 'x' })])).toEqual([
+      'lessons/01-a is ready and has a player but no task: add "player: { task: … }" saying what to predict before pressing Run.',
+    ]);
+  });
+
   it('lets a planned lesson mention other planned lessons', () => {
     expect(checkLessonOutline([lesson('01-a', { status: 'planned' }, '[b](/lessons/b)'), lesson('02-b', { status: 'planned' })])).toEqual([]);
   });

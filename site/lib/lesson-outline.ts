@@ -43,7 +43,7 @@ export class LessonOutlineError extends Error {
  * Every rule that spans lessons, as messages that say what was found and how to fix it:
  * folder names, unique numbers and slugs, links between lessons (a ready lesson must not send
  * readers to a planned one, and every link must reach a lesson), and what a ready lesson must
- * have: its outcomes, and questions to check them.
+ * have: its outcomes, questions to check them, and a task for its player if it has one.
  */
 export function checkLessonOutline(sources: readonly LessonSource[]): string[] {
   const problems: string[] = [];
@@ -74,6 +74,9 @@ export function checkLessonOutline(sources: readonly LessonSource[]): string[] {
     }
     if (source.data.questions.length < 2) {
       problems.push(`lessons/${source.id} is ready but has ${source.data.questions.length} question(s): add 2 to 4 "questions" that check its outcomes.`);
+    }
+    if (source.data.diagram && !source.data.player) {
+      problems.push(`lessons/${source.id} is ready and has a player but no task: add "player: { task: … }" saying what to predict before pressing Run.`);
     }
   }
 

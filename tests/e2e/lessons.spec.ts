@@ -43,6 +43,28 @@ test.describe('lessons', () => {
     await expect(page.getByRole('region', { name: 'Watch it happen' }).getByRole('button', { name: 'Run', exact: true })).toBeVisible();
   });
 
+  test('every lesson fits a phone: nothing scrolls the page sideways, and the player’s controls fit', async ({ page }) => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto('/lessons/');
+    const hrefs = await page.locator('.lesson-list a').evaluateAll((links) => links.map((link) => link.getAttribute('href')!));
+    expect(hrefs.length).toBe(11);
+    for (const href of hrefs) {
+      await page.goto(href);
+      await page.evaluate(() => document.fonts.ready);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect([href, overflow]).toEqual([href, 0]);
+      // Wide things scroll inside their own box, never past the screen's edge.
+      const sticking = await page.evaluate(() =>
+        [...document.querySelectorAll<HTMLElement>('main button, main select, main input, .fp-diagram, pre, table')]
+          .filter((element) => element.getClientRects().length > 0 && element.closest('[hidden], details:not([open])') === null)
+          .filter((element) => element.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+          .map((element) => `${element.tagName.toLowerCase()}.${element.className}`),
+      );
+      expect([href, sticking]).toEqual([href, []]);
+      await keepScreenshot(page, `phone${href.replace(/\//g, '-').replace(/-$/, '')}`);
+    }
+  });
+
   test('screenshots: a lesson on desktop and on a phone', async ({ page }) => {
     await page.goto('/lessons/authorization-code');
     await page.evaluate(() => document.fonts.ready);
