@@ -26,3 +26,17 @@ test('the sign-in lesson starts its player with the wrong PKCE verifier; other l
   await expect(playerOf(page).getByLabel('Try a failure')).toHaveValue('');
   await expect(playerOf(page).getByRole('radio', { name: 'Dynamic (DCR)' })).toBeChecked();
 });
+
+test('the transports lesson starts on legacy HTTP+SSE, the option lessons on their own option, each with its task', async ({ page }) => {
+  await page.goto('/lessons/transports/');
+  await expect(page.getByRole('complementary', { name: 'Predict, then run' })).toContainText('/sse/message');
+  await expect(playerOf(page).getByRole('radio', { name: 'Legacy HTTP+SSE' })).toBeChecked();
+
+  await page.goto('/lessons/third-party-provider/');
+  await expect(page.getByRole('complementary', { name: 'Predict, then run' })).toContainText('how many authorization codes');
+  await expect(playerOf(page).getByRole('figure', { name: /Sequence diagram: Option 2/ }).first()).toBeVisible();
+
+  await page.goto('/lessons/bring-your-own-provider/');
+  await expect(page.getByRole('complementary', { name: 'Predict, then run' })).toContainText('choose 3b');
+  await expect(playerOf(page).getByRole('radio', { name: /3a · OIDC proxy/ })).toBeChecked();
+});
