@@ -6,7 +6,7 @@ import type { ServerEnv } from '../env';
 import type { GrantProps } from '../grant-props';
 import { SERVER_INFO } from '../server-info';
 import { callerOf } from './caller';
-import type { ToolDefinition } from './tools';
+import { descriptorExtras, type ToolDefinition } from './tools';
 
 /**
  * Streamable HTTP, at /mcp and at each option's endpoint, on the recommended API: `createMcpHandler`
@@ -28,7 +28,13 @@ function handlerFor(route: string, tools: ToolDefinition[]) {
       for (const tool of tools) {
         server.registerTool(
           tool.name,
-          { title: tool.title, description: tool.description, inputSchema: z.object(tool.input) },
+          {
+            title: tool.title,
+            description: tool.description,
+            inputSchema: z.object(tool.input),
+            ...(tool.output && { outputSchema: z.object(tool.output) }),
+            ...descriptorExtras(tool),
+          },
           async (args: Record<string, unknown>, ctx) => {
             const progressToken = ctx.mcpReq._meta?.progressToken;
             return tool.run(args as never, {
