@@ -5,7 +5,7 @@ import { audienceCheck, CHECK_FAILURES, issCheck, issuerMatchCheck, resourceSent
 import { explain, failure, observe, type FailureId } from './failures';
 import { initializeParams, openSse, streamableHttp, type McpConnection } from './mcp';
 import { newPkce, randomToken } from './pkce';
-import type { FlowCheck, FlowConfig, FlowEnvironment, FlowEvent, FlowFailure, FlowRun, OnDemandAction, Transport } from './types';
+import type { FlowCheck, FlowConfig, FlowEnvironment, FlowEvent, FlowFailure, FlowRun, OnDemandAction, ToolCall, Transport } from './types';
 
 /**
  * The in-page MCP client, as a flow of named actions that a learner can step through. Each action
@@ -21,7 +21,7 @@ const MAIN_ACTIONS: Record<Transport, readonly string[]> = {
   'streamable-http': ['probe', 'resource-metadata', 'as-metadata', 'register', 'authorize', 'token', 'initialize', 'list-tools', 'call-tool'],
   sse: ['probe', 'resource-metadata', 'as-metadata', 'register', 'authorize', 'token', 'open-stream', 'initialize', 'list-tools', 'call-tool'],
 };
-const STEP_UP_CALL = { name: 'save_note', arguments: { text: 'Saved from the MCP Auth Lab flow player.' } };
+const STEP_UP_CALL: ToolCall = { name: 'save_note', arguments: { text: 'Saved from the MCP Auth Lab flow player.' } };
 
 interface AuthServerMetadata {
   issuer?: unknown;
@@ -127,11 +127,11 @@ class Flow implements FlowRun {
     this.#finish('cancelled');
   }
 
-  async perform(action: OnDemandAction): Promise<'success' | 'failed' | 'cancelled'> {
+  async perform(action: OnDemandAction, options: { toolCall?: ToolCall } = {}): Promise<'success' | 'failed' | 'cancelled'> {
     while (this.#busy) await this.#busy.catch(() => {}); // after whatever is running, never joined to it
     return this.#exclusive(async () => {
       if (this.#outcome !== 'success') return this.#abort.signal.aborted ? 'cancelled' : 'failed';
-      const body = { refresh: () => this.#refresh(), 'step-up': () => this.#stepUp(), revoke: () => this.#revoke() }[action];
+      const body = { refresh: () => this.#refresh(), 'step-up': () => this.#stepUp(options.toolCall ?? STEP_UP_CALL), revoke: () => this.#revoke() }[action];
       return this.#act(action, body);
     });
   }
@@ -390,8 +390,8 @@ class Flow implements FlowRun {
   }
 
   /** MCP step-up: a 403 insufficient_scope names the scopes needed; authorize again with the union. */
-  async #stepUp(): Promise<void> {
-    const first = await this.#mcp!.request('tools/call', STEP_UP_CALL, this.#tokens!.access_token);
+  async #stepUp(call: ToolCall): Promise<void> {
+    const first = await this.#mcp!.request('tools/call', { ...call }, this.#tokens!.access_token);
     if (first.sent.exchange.status === 200 || first.sent.exchange.status === 202) {
       this.#rpcResult(first); // the token already had the scope
       return;
@@ -406,7 +406,7 @@ class Flow implements FlowRun {
       await this.#openStream();
       await this.#initialize();
     }
-    await this.#callTool(STEP_UP_CALL);
+    await this.#callTool(call);
   }
 
   /** RFC 7009: revoke the refresh token (ending the grant), then show that the access token is dead too. */

@@ -26,9 +26,19 @@ export interface RpcOutcome {
 }
 
 export interface McpConnection {
-  /** `token` undefined: a request without credentials (the first one, which gets the 401). */
-  request(method: string, params: Record<string, unknown> | undefined, token: string | undefined): Promise<RpcOutcome>;
-  notify(method: string, token: string): Promise<RpcOutcome>;
+  /**
+   * `token` undefined: a request without credentials (the first one, which gets the 401). `id`:
+   * the request's JSON-RPC id, when the caller chose one (the tool playground does); otherwise the
+   * connection numbers its requests.
+   */
+  request(method: string, params: Record<string, unknown> | undefined, token: string | undefined, id?: number | string): Promise<RpcOutcome>;
+  notify(method: string, token: string, params?: Record<string, unknown>): Promise<RpcOutcome>;
+  /**
+   * Legacy SSE: every message the server sends on the stream that answers no request
+   * (notifications/progress, …), as it arrives. On Streamable HTTP they come in a POST's own
+   * response instead, so this never calls back there.
+   */
+  listen(callback: (message: Record<string, unknown>) => void): () => void;
   close(): void;
 }
 
@@ -55,8 +65,8 @@ export function streamableHttp(recorder: Recorder, endpoint: string, signal: Abo
     return recorder.send('mcp', endpoint, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', ...message }), signal });
   };
   return {
-    async request(method, params, token) {
-      const id = nextId++;
+    async request(method, params, token, chosenId) {
+      const id = chosenId ?? nextId++;
       const sent = await post({ id, method, ...(params && { params }) }, token);
       if (!sent.exchange.status || sent.exchange.status >= 300) return { sent };
       const messages = sent.header('content-type')?.startsWith('text/event-stream')
@@ -69,7 +79,8 @@ export function streamableHttp(recorder: Recorder, endpoint: string, signal: Abo
       }
       return { sent, reply };
     },
-    notify: (method, token) => post({ method }, token).then((sent) => ({ sent })),
+    notify: (method, token, params) => post({ method, ...(params && { params }) }, token).then((sent) => ({ sent })),
+    listen: () => () => {},
     close() {},
   };
 }
@@ -94,7 +105,8 @@ export async function openSse(
   });
   if (!opened.reader) return { opened };
 
-  const waiting = new Map<number, (reply: JsonRpcReply) => void>();
+  const waiting = new Map<string, (reply: JsonRpcReply) => void>();
+  const listeners = new Set<(message: Record<string, unknown>) => void>();
   let endReason: string | null = null;
   const onEnd: ((reason: string) => void)[] = [];
   const whenEnded = (callback: (reason: string) => void) => (endReason === null ? onEnd.push(callback) : callback(endReason));
@@ -105,8 +117,9 @@ export async function openSse(
   });
   const dispatch = (event: SseEvent) => {
     if (event.event === 'endpoint') return endpointFound(new URL(event.data, endpoint).href);
-    const reply = json(event.data) as JsonRpcReply | undefined;
-    if (typeof reply?.id === 'number') waiting.get(reply.id)?.(reply);
+    const message = json(event.data) as (JsonRpcReply & { method?: unknown }) | undefined;
+    if (typeof message?.method === 'string' && message.id === undefined) listeners.forEach((listener) => listener(message as Record<string, unknown>));
+    else if (typeof message?.id === 'number' || typeof message?.id === 'string') waiting.get(String(message.id))?.(message);
   };
   void (async () => {
     const decoder = new TextDecoder();
@@ -143,22 +156,26 @@ export async function openSse(
       signal,
     });
   const connection: McpConnection = {
-    async request(method, params, token) {
-      const id = nextId++;
+    async request(method, params, token, chosenId) {
+      const id = chosenId ?? nextId++;
       const answered = new Promise<JsonRpcReply>((resolve) => {
-        waiting.set(id, resolve);
+        waiting.set(String(id), resolve);
         whenEnded((reason) => resolve({ id, error: { code: -32000, message: `No answer: ${reason}.` } }));
       });
       const sent = await post({ id, method, ...(params && { params }) }, token);
       if (!sent.exchange.status || sent.exchange.status >= 300) {
-        waiting.delete(id);
+        waiting.delete(String(id));
         return { sent };
       }
       const reply = await answered;
-      waiting.delete(id);
+      waiting.delete(String(id));
       return { sent, reply };
     },
-    notify: (method, token) => post({ method }, token).then((sent) => ({ sent })),
+    notify: (method, token, params) => post({ method, ...(params && { params }) }, token).then((sent) => ({ sent })),
+    listen(callback) {
+      listeners.add(callback);
+      return () => listeners.delete(callback);
+    },
     close,
   };
   return { opened, connection };

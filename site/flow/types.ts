@@ -71,7 +71,7 @@ export interface FlowConfig {
   scopes?: string[];
   sabotage?: Sabotage;
   /** The tool call to make at the end of the flow. */
-  toolCall?: { name: string; arguments: Record<string, unknown> };
+  toolCall?: ToolCall;
 }
 
 /** A check the in-page client makes that SDKs often skip, reported whether it passes or not. */
@@ -96,6 +96,12 @@ export interface FlowFailure {
   spec?: { label: string; href: string };
   /** The exchange that showed it, when there is one. */
   exchangeId?: string;
+}
+
+/** A tools/call's params. */
+export interface ToolCall {
+  name: string;
+  arguments: Record<string, unknown>;
 }
 
 /** What can be done after the main flow succeeded (`FlowRun.perform`). */
@@ -147,6 +153,9 @@ export interface FlowRun {
   pause(): void;
   /** Stops the run (`finished: cancelled` if it was not finished) and closes any open stream. */
   cancel(): void;
-  /** After the main flow succeeded: refresh the token, step up to more scope, or revoke. */
-  perform(action: OnDemandAction): Promise<'success' | 'failed' | 'cancelled'>;
+  /**
+   * After the main flow succeeded: refresh the token, step up to more scope, or revoke. A step-up
+   * starts with `toolCall` (default: save_note), the call whose 403 names the scopes to add.
+   */
+  perform(action: OnDemandAction, options?: { toolCall?: ToolCall }): Promise<'success' | 'failed' | 'cancelled'>;
 }

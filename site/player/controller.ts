@@ -3,7 +3,7 @@ import { AUTH_OPTIONS, serverUrlFor, transportsOf, type AuthOptionId } from '../
 import { diagramIdFor } from '../flow/diagram';
 import { createFlowRun } from '../flow/engine';
 import { startTrace, type TraceConnection } from '../flow/trace-client';
-import type { ActorId, CapturedExchange, FlowCheck, FlowDiagram, FlowEvent, FlowFailure, FlowRun, OnDemandAction, StepState, Transport } from '../flow/types';
+import type { ActorId, CapturedExchange, FlowCheck, FlowDiagram, FlowEvent, FlowFailure, FlowRun, OnDemandAction, StepState, ToolCall, Transport } from '../flow/types';
 import { Announcer, stepAnnouncement } from './announce';
 import { offeredOptions, type Part } from './diagram-catalog';
 import { setActorsLit, setMessageState } from './diagram-svg';
@@ -16,7 +16,8 @@ import { statusText, type Phase } from './status-text';
 import { afterFirstPaint, renderDiagram, whenNear, type RenderedDiagram } from './render-diagram';
 import { PopupBlockedError, SignInWindow } from './sign-in-window';
 import { buildBoard, changedSteps, type Board } from './step-board';
-import { ToolConsole } from './tool-console';
+import { latestGrant } from '../playground/grant';
+import { ToolPlayground } from '../playground/playground';
 
 /**
  * One player on the page: wires the engine's run (site/flow/engine.ts), the Worker's trace
@@ -48,7 +49,7 @@ export class PlayerController {
   #part: Part = 'main';
   readonly #announcer: Announcer;
   readonly #signIn = new SignInWindow();
-  readonly #tools: ToolConsole;
+  readonly #tools: ToolPlayground;
 
   #phase: Phase = 'idle';
   #run: FlowRun | null = null;
@@ -85,14 +86,13 @@ export class PlayerController {
     this.#option = first?.option ?? 'worker';
     this.#transport = first?.transport ?? 'streamable-http';
     this.#announcer = new Announcer(this.#el('[data-fp-live]'));
-    this.#tools = new ToolConsole(this.#el('[data-fp-after]'), {
+    this.#tools = new ToolPlayground(this.#el('[data-playground]'), {
       serverUrl: () => serverUrlFor(location.origin, this.#option, this.#transport),
       transport: () => this.#transport,
       traceId: () => this.#trace?.traceId ?? '',
-      exchanges: () => [...this.#exchanges.values()],
+      grant: () => latestGrant(this.#exchanges.values()),
       record: (exchange) => this.#onExchange(exchange),
-      explainStepUp: () =>
-        'The token lacks mcp:write, so the server refused before the tool ran, and its WWW-Authenticate names the scope it needs. A client now asks the user for that scope: press “Step up: call save_note” above to watch it.',
+      stepUp: (call) => this.#onDemandClick('step-up', call),
     });
     this.#bind();
     explainCimd(this.#root);
@@ -170,7 +170,7 @@ export class PlayerController {
     const option = AUTH_OPTIONS[this.#option];
     applyOption(this.#root, this.#option);
     this.#renderProvider();
-    this.#tools.setOptionTool(option.ownTool);
+    this.#tools.reset();
     for (const button of this.#root.querySelectorAll<HTMLButtonElement>('[data-fp-extra]')) button.hidden = !option.onDemand.includes(button.dataset.fpExtra as OnDemandAction);
     this.#el('[data-fp-after-intro]').textContent = option.onDemand.includes('refresh')
       ? 'The client holds an access token and a refresh token now. Use them the way a real client would, and watch each request join the trace.'
@@ -330,22 +330,25 @@ export class PlayerController {
     this.#update({ announce: false });
   }
 
-  #onDemandClick(action: OnDemandAction): void {
+  /** Starts an on-demand part on its diagram; false when none can start now. */
+  #onDemandClick(action: OnDemandAction, toolCall?: ToolCall): boolean {
     const run = this.#run;
-    if (!run || this.#phase !== 'success' || this.#onDemand) return;
+    if (!run || this.#phase !== 'success' || this.#onDemand) return false;
+    if (action === 'step-up' && !AUTH_OPTIONS[this.#option].onDemand.includes('step-up')) return false;
     if (action === 'step-up') this.#signIn.open();
     this.#onDemand = action;
     this.#failure = null;
     this.#hideNotice();
     this.#partsSeen.add(action === 'revoke' ? 'refresh' : action);
     this.#showPart(action);
-    void run.perform(action).then((outcome) => {
+    void run.perform(action, { toolCall }).then((outcome) => {
       if (this.#run !== run) return;
       this.#onDemand = null;
       this.#signIn.close();
       this.#announcer.say(`${ON_DEMAND_LABELS[action]}: ${outcome === 'success' ? 'done' : 'failed'}`);
       this.#update();
     });
+    return true;
   }
 
   // ── events ─────────────────────────────────────────────────────────────────────────────────

@@ -6,6 +6,8 @@
  */
 import * as monaco from 'monaco-editor/editor/editor.api';
 import 'monaco-editor/language/json/monaco.contribution';
+// The same module the contribution re-exports from, imported by its typed path.
+import { jsonDefaults } from 'monaco-editor/languages/features/json/register';
 import 'monaco-editor/editor/contrib/bracketMatching/browser/bracketMatching';
 import 'monaco-editor/editor/contrib/clipboard/browser/clipboard';
 import 'monaco-editor/editor/contrib/folding/browser/folding';
@@ -25,10 +27,28 @@ self.MonacoEnvironment = {
   getWorker: (_workerId: string, label: string) => (label === 'json' ? new JsonWorker() : new EditorWorker()),
 };
 
+/** A problem the JSON language service found in the text: a syntax error, or where it leaves the schema. */
+export interface EditorProblem {
+  line: number;
+  column: number;
+  message: string;
+  severity: 'error' | 'warning';
+}
+
 export interface JsonEditor {
   getValue(): string;
   setValue(text: string): void;
   setTheme(dark: boolean): void;
+  /**
+   * Checks the text against a JSON Schema from now on (completion, hover and inline errors come
+   * from it): Monaco's own JSON language service, in its worker. null: syntax only.
+   */
+  setSchema(schema: object | null): void;
+  /** The problems found in the current text, in order. */
+  problems(): EditorProblem[];
+  /** Called after each new check of the text (the service checks a moment after typing stops). */
+  onProblems(listener: (problems: EditorProblem[]) => void): void;
+  focus(): void;
   dispose(): void;
 }
 
@@ -50,10 +70,38 @@ export function createJsonEditor(container: HTMLElement, text: string, options: 
     tabFocusMode: true,
     accessibilitySupport: 'auto',
   });
+  const model = editor.getModel()!;
+  const problems = (): EditorProblem[] =>
+    monaco.editor
+      .getModelMarkers({ resource: model.uri })
+      .filter((marker) => marker.severity >= monaco.MarkerSeverity.Warning)
+      .sort((a, b) => a.startLineNumber - b.startLineNumber || a.startColumn - b.startColumn)
+      .map((marker) => ({
+        line: marker.startLineNumber,
+        column: marker.startColumn,
+        message: marker.message,
+        severity: marker.severity === monaco.MarkerSeverity.Error ? 'error' : 'warning',
+      }));
   return {
     getValue: () => editor.getValue(),
     setValue: (value) => editor.setValue(value),
     setTheme: (dark) => monaco.editor.setTheme(dark ? 'vs-dark' : 'vs'),
+    setSchema(schema) {
+      jsonDefaults.setDiagnosticsOptions({
+        validate: true,
+        allowComments: false,
+        // The schema is handed over whole; the service must never fetch one from the network.
+        enableSchemaRequest: false,
+        schemas: schema ? [{ uri: `${location.origin}/schemas/tool-call-request.json`, fileMatch: [model.uri.toString()], schema }] : [],
+      });
+    },
+    problems,
+    onProblems(listener) {
+      monaco.editor.onDidChangeMarkers((uris) => {
+        if (uris.some((uri) => uri.toString() === model.uri.toString())) listener(problems());
+      });
+    },
+    focus: () => editor.focus(),
     dispose: () => editor.dispose(),
   };
 }

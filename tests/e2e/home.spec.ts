@@ -5,7 +5,7 @@ test.describe('home page', () => {
     const problems = collectPageProblems(page);
     await page.goto('/');
     await expect(page.getByRole('heading', { level: 1, name: 'Watch a real MCP authorization happen' })).toBeVisible();
-    await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link')).toHaveText(['Lessons', 'Run the flow', 'Connect a client', 'Server metadata']);
+    await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link')).toHaveText(['Lessons', 'Course map', 'Tool playground', 'Run the flow', 'Connect a client', 'Server metadata']);
 
     const lessons = page.getByRole('region', { name: 'Lessons' }).getByRole('listitem');
     await expect(lessons).toHaveCount(11);

@@ -130,12 +130,12 @@ test.describe('the player, option by option', () => {
     await expect(after.locator('[data-fp-after-intro]')).toContainText('no refresh token');
     await expect(after.getByRole('button', { name: 'Step up: call save_note' })).toBeVisible();
     // The option's own tool is in the tool list, and the editor sends it to this option's endpoint, with the provider's token.
-    await after.getByLabel('Tool', { exact: true }).selectOption('token_claims');
-    await after.getByRole('button', { name: 'Request editor' }).click();
+    await after.getByRole('button', { name: 'Open the editor' }).click();
+    await after.locator('[data-pg-tool-list]').getByRole('radio', { name: /token_claims/ }).check();
     await expect(after.locator('.monaco-editor')).toContainText('"token_claims"');
     await after.getByRole('button', { name: 'Send', exact: true }).click();
-    const result = after.locator('[data-fp-tool-result]');
-    await expect(result.locator('pre')).toContainText(`\\"audience\\": \\"${origin}/external/mcp\\"`);
-    await expect(after.locator('[data-fp-tool-status]')).toHaveText('HTTP 200');
+    const result = after.locator('[data-pg-result]');
+    await expect(result.locator('.pg-kind')).toContainText('Result', { timeout: 15_000 });
+    await expect(result.getByRole('region', { name: 'structuredContent' })).toContainText(`"audience": "${origin}/external/mcp"`);
   });
 });

@@ -15,10 +15,10 @@ test.describe('flow player screenshots', () => {
       await keepScreenshot(page, `player-done-${theme}`);
       await playerOf(page).locator('.fp-variant:not([hidden]) .fp-canvas').screenshot({ path: `test-results/screenshots/player-diagram-${theme}.png` });
       await playerOf(page).locator('[data-fp-inspector]').screenshot({ path: `test-results/screenshots/player-inspector-${theme}.png` });
-      await playerOf(page).getByRole('button', { name: 'Request editor' }).click();
-      await expect(playerOf(page).locator('.monaco-editor')).toBeVisible();
+      await playerOf(page).getByRole('button', { name: 'Open the editor' }).click();
+      await expect(playerOf(page).locator('.monaco-editor')).toContainText('"whoami"');
       await playerOf(page).getByRole('button', { name: 'Send', exact: true }).click();
-      await expect(playerOf(page).locator('[data-fp-tool-result] pre')).toBeVisible();
+      await expect(playerOf(page).locator('[data-pg-result] .pg-kind')).toContainText('Result', { timeout: 15_000 });
       await playerOf(page).locator('[data-fp-after]').screenshot({ path: `test-results/screenshots/player-tools-${theme}.png` });
     });
   }

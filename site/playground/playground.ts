@@ -1,0 +1,481 @@
+import type { CapturedExchange, ToolCall, Transport } from '../flow/types';
+import { PROTOCOL_VERSION } from '../flow/mcp';
+import { prettyJsonWithInlineArrays } from '../lib/json-format';
+import { currentTheme } from '../lib/theme';
+import { h } from '../player/dom';
+import type { EditorProblem, JsonEditor } from '../player/json-editor';
+import { PlaygroundClient, type CallOutcome, type Progress, type RunningCall } from './call-client';
+import type { HeldGrant } from './grant';
+import { readOutcome, type ContentBlock, type ReadOutcome } from './outcome';
+import { curlSnippet, typescriptSnippet, type CallForSnippet } from './snippets';
+import { exampleRequest, missingScopes, requestSchema, type PlaygroundTool } from './tool-catalog';
+
+/**
+ * The tool playground's behaviour (markup: components/playground/ToolPlayground.astro). It asks
+ * the authorized endpoint for its tools, gives Monaco the request schema derived from them, sends
+ * the learner's request with the held token, and shows the answer by kind (HTTP challenge,
+ * JSON-RPC error, tool error, result), with progress as it streams, a Cancel, the call as curl or
+ * TypeScript, and a history. The same class serves the player in every lesson and the playground
+ * page; the host says where the token comes from and runs a step-up on its diagram.
+ */
+export interface PlaygroundHost {
+  /** The MCP endpoint the token was issued for. */
+  serverUrl(): string;
+  transport(): Transport;
+  traceId(): string;
+  /** The newest access token and its scopes; null before a run has one. */
+  grant(): HeldGrant | null;
+  record(exchange: CapturedExchange): void;
+  /** Runs the step-up for this call on the diagram; false when it cannot now (and says why). */
+  stepUp(call: ToolCall): boolean;
+}
+
+interface HistoryEntry {
+  number: number;
+  request: string;
+  tool: string;
+  outcome: ReadOutcome;
+  raw: CallOutcome;
+  at: number;
+  ms: number;
+  snippet: CallForSnippet | null;
+}
+
+const KIND_LABELS: Record<ReadOutcome['kind'], string> = {
+  'not-sent': 'Not sent',
+  cancelled: 'Cancelled',
+  unauthorized: 'HTTP 401',
+  'insufficient-scope': 'HTTP 403 insufficient_scope',
+  'http-error': 'HTTP error',
+  'jsonrpc-error': 'JSON-RPC error',
+  'tool-error': 'Tool error (isError)',
+  result: 'Result',
+};
+const SPEC = {
+  tools: 'https://modelcontextprotocol.io/specification/2025-11-25/server/tools#error-handling',
+  structured: 'https://modelcontextprotocol.io/specification/2025-11-25/server/tools#structured-content',
+  scope: 'https://modelcontextprotocol.io/specification/2025-11-25/basic/authorization#scope-challenge-handling',
+  tokens: 'https://modelcontextprotocol.io/specification/2025-11-25/basic/authorization#token-handling',
+  cancel: 'https://modelcontextprotocol.io/specification/2025-11-25/basic/utilities/cancellation',
+};
+
+const parse = (text: string): Record<string, unknown> | undefined => {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+export class ToolPlayground {
+  readonly #root: HTMLElement;
+  readonly #host: PlaygroundHost;
+  #editor: JsonEditor | null = null;
+  #loading: Promise<JsonEditor | null> | null = null;
+  #client: PlaygroundClient | null = null;
+  #tools: PlaygroundTool[] = [];
+  #selected = '';
+  #nextId = 1;
+  #enabled = false;
+  #running: RunningCall | null = null;
+  #history: HistoryEntry[] = [];
+  #shown: HistoryEntry | null = null;
+  #snippetLanguage: 'curl' | 'typescript' = 'curl';
+
+  constructor(root: HTMLElement, host: PlaygroundHost) {
+    this.#root = root;
+    this.#host = host;
+    this.#el('[data-pg-open]').addEventListener('click', () => void this.#toggle());
+    this.#el('[data-pg-send]').addEventListener('click', () => void this.#send());
+    this.#el('[data-pg-cancel]').addEventListener('click', () => void this.#running?.cancel());
+    this.#el('[data-pg-relist]').addEventListener('click', () => void this.#list());
+    this.#el('[data-pg-reveal]').addEventListener('change', () => this.#renderSnippet());
+    this.#el('[data-pg-copy-snippet]').addEventListener('click', () => void this.#copySnippet());
+    for (const tab of this.#all('[data-pg-snippet-tab]')) tab.addEventListener('click', () => this.#chooseSnippet(tab.dataset.pgSnippetTab as 'curl' | 'typescript'));
+    this.#el('.pg-copy-tabs').addEventListener('keydown', (event) => this.#tabKeys(event as KeyboardEvent));
+    this.#el('[data-pg-tool-list]').addEventListener('change', (event) => this.#choose((event.target as HTMLInputElement).value));
+    new MutationObserver(() => this.#editor?.setTheme(currentTheme() === 'dark')).observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] });
+  }
+
+  #el<T extends HTMLElement = HTMLElement>(selector: string): T {
+    return this.#root.querySelector<T>(selector)!;
+  }
+  #all<T extends HTMLElement = HTMLElement>(selector: string): T[] {
+    return [...this.#root.querySelectorAll<T>(selector)];
+  }
+
+  /** A token is held (or no longer is). The first time, the playground page opens the editor itself. */
+  setEnabled(enabled: boolean): void {
+    const first = enabled && !this.#enabled;
+    this.#enabled = enabled;
+    this.#updateButtons();
+    if (first && this.#root.dataset.autoOpen === 'true' && this.#el('[data-pg-body]').hidden) void this.#toggle();
+    else if (first && !this.#el('[data-pg-body]').hidden && this.#tools.length === 0) void this.#list();
+  }
+
+  /** The endpoint or its token changed hands (a new run, another option): forget the old list and session. */
+  reset(): void {
+    void this.#running?.cancel();
+    this.#running = null;
+    this.#client?.close();
+    this.#client = null;
+    this.#tools = [];
+    this.#el('[data-pg-tool-list]').replaceChildren();
+    this.#el('[data-pg-tools-empty]').hidden = false;
+    this.#el('[data-pg-result]').hidden = true;
+    this.#el('[data-pg-copy]').hidden = true;
+    this.#status('');
+    this.#callStatus('');
+  }
+
+  async #toggle(): Promise<void> {
+    const body = this.#el('[data-pg-body]');
+    const toggle = this.#el('[data-pg-open]');
+    if (!body.hidden) {
+      body.hidden = true;
+      toggle.setAttribute('aria-expanded', 'false');
+      toggle.textContent = 'Open the editor';
+      return;
+    }
+    body.hidden = false;
+    toggle.setAttribute('aria-expanded', 'true');
+    toggle.textContent = 'Close the editor';
+    if (!this.#editor) this.#status('Loading the editor…');
+    const editor = await this.#load();
+    if (!editor) return this.#status('The editor could not be loaded. Reload the page to try again.');
+    this.#status('');
+    if (this.#tools.length === 0) await this.#list();
+  }
+
+  #load(): Promise<JsonEditor | null> {
+    this.#loading ??= import('../player/json-editor').then(
+      ({ createJsonEditor }) => {
+        this.#editor = createJsonEditor(this.#el('[data-pg-editor]'), '{\n  "jsonrpc": "2.0"\n}', {
+          dark: currentTheme() === 'dark',
+          ariaLabel: 'JSON-RPC request to send. Ctrl+Space completes, Tab leaves the editor.',
+        });
+        this.#editor.onProblems((problems) => this.#showProblems(problems));
+        this.#root.dataset.editorReady = 'true';
+        return this.#editor;
+      },
+      () => null,
+    );
+    return this.#loading;
+  }
+
+  #clientFor(): PlaygroundClient {
+    const serverUrl = this.#host.serverUrl();
+    const transport = this.#host.transport();
+    if (this.#client && (this.#client.serverUrl !== serverUrl || this.#client.transport !== transport)) this.reset();
+    this.#client ??= new PlaygroundClient({ serverUrl, transport, traceId: this.#host.traceId(), record: (exchange) => this.#host.record(exchange) });
+    return this.#client;
+  }
+
+  /** Asks the endpoint for tools/list with the held token, and hands the result to the editor. */
+  async #list(): Promise<void> {
+    const grant = this.#host.grant();
+    this.#el('[data-pg-endpoint]').textContent = new URL(this.#host.serverUrl()).pathname;
+    if (!grant) return this.#status('Run the flow first: the tool list is asked for with its access token.');
+    this.#status('Asking the endpoint for tools/list…');
+    const { tools, outcome } = await this.#clientFor().listTools(grant.accessToken);
+    if (!tools) {
+      const read = readOutcome(outcome);
+      return this.#status(`No tool list: ${read.kind === 'unauthorized' ? 'the token was refused (401). Refresh it or run the flow again.' : (outcome.problem ?? KIND_LABELS[read.kind])}`);
+    }
+    this.#tools = tools;
+    this.#editor?.setSchema(requestSchema(tools));
+    this.#renderTools(grant);
+    const keep = tools.some((tool) => tool.name === this.#selected) ? this.#selected : (tools.find((tool) => tool.name === 'whoami') ?? tools[0])?.name;
+    if (keep) this.#choose(keep);
+    this.#status(`${tools.length} tools, from tools/list just now.`);
+  }
+
+  #renderTools(grant: HeldGrant): void {
+    const list = this.#el('[data-pg-tool-list]');
+    const name = `${this.#root.id || 'pg'}-${Math.random().toString(36).slice(2, 7)}-tool`;
+    list.replaceChildren(
+      ...this.#tools.map((tool) => {
+        const lacking = grant.scopes.length > 0 ? missingScopes(tool, grant.scopes, { 'mcp:write': ['mcp:read'] }) : [];
+        const descriptionId = `${name}-${tool.name}`;
+        return h(
+          'li',
+          { class: 'pg-tool' },
+          h(
+            'label',
+            {},
+            h('input', { type: 'radio', name, value: tool.name, 'aria-describedby': descriptionId }),
+            h('span', { class: 'pg-tool-name' }, tool.name),
+            tool.annotations?.readOnlyHint === false ? [' ', h('span', { class: 'pg-tag pg-tag-writes' }, 'writes')] : null,
+          ),
+          h(
+            'span',
+            { class: 'pg-tool-about', id: descriptionId },
+            h('span', {}, tool.title ?? tool.description ?? ''),
+            tool.requiredScopes.length > 0 ? h('span', { class: 'pg-scopes' }, 'Needs', ...tool.requiredScopes.flatMap((scope) => [' ', h('code', { class: lacking.includes(scope) ? 'pg-lacking' : '' }, scope)])) : null,
+            lacking.length > 0 ? h('span', { class: 'pg-lack-note' }, `Your token lacks ${lacking.join(' ')}: a call gets a 403.`) : null,
+          ),
+        );
+      }),
+    );
+    this.#el('[data-pg-tools-empty]').hidden = this.#tools.length > 0;
+  }
+
+  /** Puts the tool's example request (derived from its input schema) in the editor. */
+  #choose(toolName: string): void {
+    const tool = this.#tools.find((candidate) => candidate.name === toolName);
+    if (!tool) return;
+    this.#selected = tool.name;
+    const radio = this.#all<HTMLInputElement>('[data-pg-tool-list] input').find((input) => input.value === tool.name);
+    if (radio) radio.checked = true;
+    this.#editor?.setValue(exampleRequest(tool, this.#nextId));
+    this.#updateButtons();
+  }
+
+  #showProblems(problems: EditorProblem[]): void {
+    const box = this.#el('[data-pg-problems]');
+    if (problems.length === 0) {
+      box.replaceChildren();
+      return;
+    }
+    box.replaceChildren(
+      h('p', { class: 'pg-problems-title' }, `${problems.length} problem${problems.length === 1 ? '' : 's'} before sending:`),
+      h('ul', {}, ...problems.map((problem) => h('li', {}, `Line ${problem.line}: ${problem.message}`))),
+    );
+  }
+
+  #updateButtons(): void {
+    const running = this.#running !== null;
+    this.#el<HTMLButtonElement>('[data-pg-send]').disabled = !this.#enabled || running || !this.#editor;
+    this.#el('[data-pg-cancel]').hidden = !running;
+  }
+
+  async #send(): Promise<void> {
+    const editor = this.#editor;
+    const grant = this.#host.grant();
+    if (!this.#enabled || !editor || this.#running) return;
+    const text = editor.getValue();
+    const parsed = parse(text);
+    const params = parsed?.params as { name?: unknown; arguments?: unknown } | undefined;
+    const toolName = typeof params?.name === 'string' ? params.name : '(not a tool call)';
+    const tool = this.#tools.find((candidate) => candidate.name === toolName);
+    const problems = editor.problems().filter((problem) => problem.severity === 'error');
+    const started = Date.now();
+    const number = this.#history.length + 1;
+    const progressList = h('ol', { class: 'pg-progress', 'aria-label': 'Progress notifications' });
+    this.#showResult(`Call ${number}: ${toolName}`, [
+      problems.length > 0 ? h('p', { class: 'pg-note' }, `Sent with ${problems.length} problem${problems.length === 1 ? '' : 's'} the editor marked: see what the server says about ${problems.length === 1 ? 'it' : 'them'}.`) : null,
+      progressList,
+    ]);
+    this.#callStatus(`Sending ${toolName}…`);
+    this.#running = this.#clientFor().call(text, grant?.accessToken ?? null, (update, all) => {
+      progressList.appendChild(h('li', {}, progressText(update)));
+      this.#callStatus(`${toolName}: progress ${all.length}${update.total !== undefined ? ` (${update.progress} of ${update.total})` : ''}`);
+    });
+    this.#updateButtons();
+    const raw = await this.#running.done;
+    this.#running = null;
+    this.#nextId++;
+    const outcome = readOutcome(raw, tool);
+    const entry: HistoryEntry = {
+      number,
+      request: text,
+      tool: toolName,
+      outcome,
+      raw,
+      at: started,
+      ms: Date.now() - started,
+      snippet: parsed && grant ? { endpoint: this.#host.serverUrl(), transport: this.#host.transport(), protocolVersion: PROTOCOL_VERSION, token: grant.accessToken, request: parsed as never } : null,
+    };
+    this.#history.push(entry);
+    this.#show(entry);
+    this.#renderHistory();
+    this.#callStatus(`Call ${number}, ${toolName}: ${summary(outcome)}`);
+    this.#updateButtons();
+  }
+
+  #showResult(title: string, body: (Node | null)[]): void {
+    this.#el('[data-pg-result]').hidden = false;
+    this.#el('[data-pg-result-title]').textContent = title;
+    this.#el('[data-pg-result-body]').replaceChildren(...body.filter((node): node is Node => node !== null));
+  }
+
+  #show(entry: HistoryEntry): void {
+    this.#shown = entry;
+    const { outcome, raw } = entry;
+    const parts: (Node | null)[] = [h('p', { class: `pg-kind pg-kind-${outcome.kind}` }, h('strong', {}, KIND_LABELS[outcome.kind]), ` · ${raw.status === null ? 'no HTTP answer' : `HTTP ${raw.status}`} · ${entry.ms} ms`)];
+    parts.push(...this.#explain(entry));
+    if (raw.progress.length > 0) parts.push(h('p', { class: 'pg-label' }, 'Progress, as it arrived'), h('ol', { class: 'pg-progress' }, ...raw.progress.map((update) => h('li', {}, progressText(update)))));
+    if (raw.reply !== undefined) {
+      parts.push(h('details', { class: 'pg-raw' }, h('summary', {}, 'The JSON-RPC answer, as received'), h('pre', { tabindex: 0 }, prettyJsonWithInlineArrays(raw.reply))));
+    } else if (raw.exchange?.responseBody) {
+      parts.push(h('details', { class: 'pg-raw', open: true }, h('summary', {}, 'The response body'), h('pre', { tabindex: 0 }, raw.exchange.responseBody)));
+    }
+    this.#showResult(`Call ${entry.number}: ${entry.tool}`, parts);
+    const copy = this.#el<HTMLDetailsElement>('[data-pg-copy]');
+    copy.hidden = entry.snippet === null;
+    this.#renderSnippet();
+  }
+
+  #explain(entry: HistoryEntry): (Node | null)[] {
+    const { outcome } = entry;
+    const link = (href: string, text: string) => h('a', { href }, text);
+    switch (outcome.kind) {
+      case 'not-sent':
+        return [h('p', {}, outcome.problem)];
+      case 'cancelled':
+        return [h('p', {}, 'The client sent notifications/cancelled for this request and stopped waiting; an answer that still comes is ignored. ', link(SPEC.cancel, 'MCP: cancellation'))];
+      case 'unauthorized':
+        return [h('p', {}, `The server did not accept the token${outcome.error ? ` (${outcome.error})` : ''}: it expired or was revoked. No tool ran. Refresh the token, or run the flow again. `, link(SPEC.tokens, 'MCP: token handling'))];
+      case 'insufficient-scope': {
+        const call = this.#callOf(entry.request);
+        const button = h('button', { type: 'button', class: 'button', 'data-pg-step-up': '' }, `Step up: ask for ${outcome.scopes.join(' ')}`);
+        button.addEventListener('click', () => {
+          if (call && this.#host.stepUp(call)) this.#callStatus('Step-up started: follow it on the diagram, then send again.');
+        });
+        return [
+          h('p', {}, `The token is valid but its scopes do not cover this tool: the server refused before the tool ran, and its WWW-Authenticate names the scopes the call needs (${outcome.scopes.join(' ')}). A client asks the user again for them. `, link(SPEC.scope, 'MCP: scope challenge handling')),
+          call ? h('p', {}, button) : null,
+        ];
+      }
+      case 'http-error':
+        return [h('p', {}, `The HTTP layer refused the request${outcome.status === 403 ? ' (a 403 without insufficient_scope: for example an Origin this server does not accept)' : ''}. No JSON-RPC was processed.`)];
+      case 'jsonrpc-error':
+        return [
+          h('p', {}, `Error ${outcome.code}: ${outcome.message}`),
+          h('p', { class: 'pg-why' }, 'A protocol error: the message itself was refused (an unknown tool, a malformed request), so no tool ran. A model cannot act on it the way it can on a tool error. ', link(SPEC.tools, 'MCP tools: error handling')),
+        ];
+      case 'tool-error':
+        return [
+          contentView(outcome.content),
+          h('p', { class: 'pg-why' }, 'A tool error: the call reached the tool, which answered with isError: true and says what went wrong, so a model can read it and try again (invalid arguments come back this way too). ', link(SPEC.tools, 'MCP tools: error handling')),
+        ];
+      case 'result':
+        return [
+          h(
+            'div',
+            { class: 'pg-sides' },
+            h('section', { class: 'pg-side', 'aria-label': 'content' }, h('p', { class: 'pg-label' }, 'content (for the model and you)'), contentView(outcome.content)),
+            h(
+              'section',
+              { class: 'pg-side', 'aria-label': 'structuredContent' },
+              h('p', { class: 'pg-label' }, 'structuredContent (for code)'),
+              outcome.structured ? h('pre', { tabindex: 0 }, prettyJsonWithInlineArrays(outcome.structured)) : h('p', {}, 'None.'),
+              outcome.outputCheck
+                ? outcome.outputCheck.valid
+                  ? h('p', { class: 'pg-check pg-check-ok' }, '✓ Matches the tool’s outputSchema.')
+                  : h('div', { class: 'pg-check pg-check-bad' }, h('p', {}, '✗ Does not match the tool’s outputSchema:'), h('ul', {}, ...outcome.outputCheck.errors.map((error) => h('li', {}, error))))
+                : h('p', { class: 'pg-check' }, 'The tool declares no outputSchema to check it against.'),
+            ),
+          ),
+          h('p', { class: 'pg-why' }, link(SPEC.structured, 'MCP tools: structured content')),
+        ];
+    }
+  }
+
+  #callOf(text: string): ToolCall | null {
+    const params = parse(text)?.params as { name?: unknown; arguments?: unknown } | undefined;
+    if (typeof params?.name !== 'string') return null;
+    const args = typeof params.arguments === 'object' && params.arguments !== null ? (params.arguments as Record<string, unknown>) : {};
+    return { name: params.name, arguments: args };
+  }
+
+  #renderHistory(): void {
+    const section = this.#el('[data-pg-history]');
+    section.hidden = this.#history.length === 0;
+    this.#el('[data-pg-history-list]').replaceChildren(
+      ...[...this.#history].reverse().map((entry) =>
+        h(
+          'li',
+          { value: entry.number },
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'pg-history-entry',
+              'aria-current': entry === this.#shown ? 'true' : null,
+              onclick: () => {
+                this.#editor?.setValue(entry.request);
+                this.#show(entry);
+                this.#renderHistory();
+              },
+            },
+            h('span', { class: 'pg-history-tool' }, entry.tool),
+            h('span', { class: `pg-history-kind pg-kind-${entry.outcome.kind}` }, KIND_LABELS[entry.outcome.kind]),
+            h('span', { class: 'pg-history-time' }, `${new Date(entry.at).toLocaleTimeString()} · ${entry.ms} ms`),
+          ),
+        ),
+      ),
+    );
+  }
+
+  #chooseSnippet(language: 'curl' | 'typescript'): void {
+    this.#snippetLanguage = language;
+    for (const tab of this.#all('[data-pg-snippet-tab]')) {
+      const selected = tab.dataset.pgSnippetTab === language;
+      tab.setAttribute('aria-selected', String(selected));
+      tab.tabIndex = selected ? 0 : -1;
+    }
+    this.#renderSnippet();
+  }
+
+  #tabKeys(event: KeyboardEvent): void {
+    if (event.key !== 'ArrowRight' && event.key !== 'ArrowLeft') return;
+    const next = this.#snippetLanguage === 'curl' ? 'typescript' : 'curl';
+    this.#chooseSnippet(next);
+    this.#el(`[data-pg-snippet-tab="${next}"]`).focus();
+    event.preventDefault();
+  }
+
+  #renderSnippet(): void {
+    const call = this.#shown?.snippet;
+    if (!call) return;
+    const reveal = this.#el<HTMLInputElement>('[data-pg-reveal]').checked;
+    const text = this.#snippetLanguage === 'curl' ? curlSnippet(call, { revealToken: reveal }) : typescriptSnippet(call, { revealToken: reveal });
+    this.#el('[data-pg-snippet]').textContent = text;
+  }
+
+  async #copySnippet(): Promise<void> {
+    const button = this.#el('[data-pg-copy-snippet]');
+    try {
+      await navigator.clipboard.writeText(this.#el('[data-pg-snippet]').textContent ?? '');
+      button.textContent = 'Copied';
+    } catch {
+      button.textContent = 'Select the text to copy';
+    }
+    setTimeout(() => (button.textContent = 'Copy'), 2000);
+  }
+
+  #status(text: string): void {
+    this.#el('[data-pg-status]').textContent = text;
+  }
+  #callStatus(text: string): void {
+    this.#el('[data-pg-call-status]').textContent = text;
+  }
+}
+
+function progressText(update: Progress): string {
+  return `${update.progress}${update.total !== undefined ? ` of ${update.total}` : ''}${update.message ? `: ${update.message}` : ''}`;
+}
+
+function summary(outcome: ReadOutcome): string {
+  switch (outcome.kind) {
+    case 'result':
+      return outcome.outputCheck && !outcome.outputCheck.valid ? 'result, but structuredContent does not match its outputSchema' : 'result';
+    case 'insufficient-scope':
+      return `403, needs ${outcome.scopes.join(' ')}`;
+    case 'jsonrpc-error':
+      return `JSON-RPC error ${outcome.code}`;
+    default:
+      return KIND_LABELS[outcome.kind];
+  }
+}
+
+function contentView(content: ContentBlock[]): Node {
+  if (content.length === 0) return h('p', {}, 'No content.');
+  return h(
+    'div',
+    { class: 'pg-content' },
+    ...content.map((block) => (block.type === 'text' && typeof block.text === 'string' ? h('pre', { tabindex: 0 }, block.text) : h('pre', { tabindex: 0 }, prettyJsonWithInlineArrays(block)))),
+  );
+}
