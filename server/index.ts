@@ -7,7 +7,9 @@ import * as simulatedProviders from './simulated/index';
  * The MCP server this Worker runs: the auth options listed in options/index.ts, each at its own
  * endpoints (catalogue.ts), and the simulated providers listed in simulated/index.ts.
  */
+// #region create-server
 export const server = createServer({ options: Object.values(options), simulatedProviders: Object.values(simulatedProviders) });
+// #endregion create-server
 
 // One Durable Object per legacy HTTP+SSE session (option 1's /sse); its binding is in wrangler.jsonc.
 // (A starter for an option without SSE is generated without this line.)

@@ -12,6 +12,7 @@ import { openSseSession, postToSseSession } from './sse-session';
  */
 export function sseMcpEndpoint(endpoint: McpEndpoint): OAuthResourceServer<ServerEnv, GrantProps> {
   const byName = new Map(endpoint.tools.map((tool) => [tool.name, tool]));
+  // #region sse-endpoint
   return protectedResource(endpoint, async (request, env, ctx) => {
     const baseline = baselineChallenge(ctx.auth);
     if (baseline) return baseline;
@@ -24,4 +25,5 @@ export function sseMcpEndpoint(endpoint: McpEndpoint): OAuthResourceServer<Serve
     }
     return new Response('Method Not Allowed', { status: 405, headers: { Allow: 'GET, POST' } });
   });
+  // #endregion sse-endpoint
 }

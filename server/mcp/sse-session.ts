@@ -20,6 +20,7 @@ const SESSION_ID = new RegExp(`^[0-9a-f]{${RANDOM_HEX + TAG_HEX}}$`);
 const hex = (bytes: ArrayBuffer | Uint8Array) =>
   [...new Uint8Array(bytes)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
 
+// #region sse-session-binding
 async function ownerTag(random: string, caller: Caller): Promise<string> {
   const input = new TextEncoder().encode(JSON.stringify(['mcp-sse-session', random, caller.userId, caller.clientId]));
   return hex(await crypto.subtle.digest('SHA-256', input)).slice(0, TAG_HEX);
@@ -35,6 +36,7 @@ export async function sessionBelongsTo(sessionId: string, caller: Caller): Promi
   const random = sessionId.slice(0, RANDOM_HEX);
   return sessionId.slice(RANDOM_HEX) === (await ownerTag(random, caller));
 }
+// #endregion sse-session-binding
 
 const plain = (status: number, message: string) =>
   new Response(message, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });

@@ -22,6 +22,7 @@ function verified(authInfo: AuthInfo | undefined) {
 }
 
 function handlerFor(route: string, tools: ToolDefinition[]) {
+  // #region streamable-handler
   return createMcpHandler(
     () => {
       const server = new McpServer(SERVER_INFO, { capabilities: { tools: {} } });
@@ -57,6 +58,7 @@ function handlerFor(route: string, tools: ToolDefinition[]) {
     },
     { route, allowedOriginHostnames: '*', corsOptions: false },
   );
+  // #endregion streamable-handler
 }
 
 const handlers = new Map<string, ReturnType<typeof handlerFor>>();
