@@ -79,6 +79,7 @@ export function createServer(parts: ServerParts): McpServerWorker {
     if (!route) return null;
     try {
       const context = contextFor(request, env);
+      // #region server-routes
       switch (route.kind) {
         case 'authorize':
           return await handleAuthorize(request, context, options);
@@ -105,6 +106,7 @@ export function createServer(parts: ServerParts): McpServerWorker {
           return provider ? await provider.handle(await bounded(request), context) : null;
         }
       }
+      // #endregion server-routes
     } catch (error) {
       if (error instanceof BodyTooLargeError) {
         return Response.json({ error: 'invalid_request', error_description: error.message }, { status: 413 });

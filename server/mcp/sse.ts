@@ -25,6 +25,7 @@ export const CALLER_HEADER = 'x-mcp-verified-caller';
 export class LegacySseSession extends McpAgent<ServerEnv & Cloudflare.Env, unknown, GrantProps & Record<string, unknown>> {
   server = new McpServer(SERVER_INFO, { capabilities: { tools: {} } });
 
+  // #region sse-session-tools
   async init() {
     for (const tool of TOOLS) {
       this.server.registerTool(
@@ -53,6 +54,7 @@ export class LegacySseSession extends McpAgent<ServerEnv & Cloudflare.Env, unkno
       );
     }
   }
+  // #endregion sse-session-tools
 }
 
 const handlers = new Map<string, ReturnType<typeof LegacySseSession.serveSSE>>();

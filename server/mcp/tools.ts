@@ -108,6 +108,7 @@ export const TOOLS: ToolDefinition[] = [
     },
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     requiredScopes: [SCOPES.read],
+    // #region whoami-run
     async run(_args, { caller, transport, props }) {
       const about = {
         user: { id: caller.userId, name: caller.userName },
@@ -120,6 +121,7 @@ export const TOOLS: ToolDefinition[] = [
       };
       return text(JSON.stringify(about, null, 2), about);
     },
+    // #endregion whoami-run
   }),
   define({
     name: 'countdown',

@@ -33,6 +33,7 @@ export function authorizationServerFor(origin: string, resources: readonly strin
   const key = `${origin} ${resources.join(' ')}`;
   let server = servers.get(key);
   if (!server) {
+    // #region authorization-server
     server = new OAuthAuthorizationServer<ServerEnv>({
       issuer: origin,
       resources: [...resources],
@@ -52,6 +53,7 @@ export function authorizationServerFor(origin: string, resources: readonly strin
         return Response.json({ error: code, error_description: description, [FAILURE_PARAMETER]: failure }, { status, headers });
       },
     });
+    // #endregion authorization-server
     servers.set(key, server);
   }
   return server;

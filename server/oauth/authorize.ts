@@ -47,6 +47,7 @@ export async function handleAuthorize(request: Request, context: ServerContext, 
   }
 }
 
+// #region authorize-ask
 async function ask(request: Request, oauth: OAuthHelpers, context: ServerContext, signingIn: SigningIn[]): Promise<Response> {
   const url = new URL(request.url);
   if (!fitsKvLookup(url.searchParams.get('client_id'))) {
@@ -67,6 +68,7 @@ async function ask(request: Request, oauth: OAuthHelpers, context: ServerContext
     proceed,
   });
 }
+// #endregion authorize-ask
 
 async function decide(request: Request, oauth: OAuthHelpers, context: ServerContext, option: SigningIn): Promise<Response> {
   const visitor = await option.signIn.visitor(request, context);

@@ -37,6 +37,7 @@ export async function askConsent(
  * Allow: the scopes the user left ticked, remembered if asked, and only for a request this form
  * may decide (`decides`): a consent form of another option posted here grants nothing.
  */
+// #region consent-decision
 export async function decideConsent(
   request: Request,
   oauth: OAuthHelpers,
@@ -58,3 +59,4 @@ export async function decideConsent(
   }
   return step.proceed(approved.request, approved.headers);
 }
+// #endregion consent-decision

@@ -25,9 +25,11 @@ const entry = AUTH_OPTIONS.worker;
 export const SIGN_IN_PATH = `${AUTHORIZE_PATH}/sign-in`;
 export const SIGN_OUT_PATH = `${AUTHORIZE_PATH}/sign-out`;
 
+// #region worker-option
 export const workerOption: AuthOption = {
   id: entry.id,
   entry,
+  // #region worker-endpoints
   endpoints: memo(({ origin, authorizationServer }) => {
     const validateToken = tokensIssuedHere(authorizationServer, entry.id);
     const endpoint = { origin, authorizationServers: [origin], validateToken, tools: TOOLS };
@@ -38,12 +40,14 @@ export const workerOption: AuthOption = {
       [sse, sseMcpEndpoint({ ...endpoint, path: sse, resourceName: 'legacy HTTP+SSE' })],
     ]);
   }),
+  // #endregion worker-endpoints
   signIn: {
     async visitor(request, context) {
       const user = await readSignIn(request, secretOf(context));
       return user && { kind: 'user', ...user };
     },
     signInPage: (authorizeUrl) => signInPage(authorizeUrl),
+    // #endregion worker-option
     async consentPage({ details, handle, visitor, authorizeUrl, headers }) {
       const userName = visitor.kind === 'user' ? visitor.userName : '';
       return consentPage({
