@@ -47,7 +47,7 @@ export interface RunningCall {
 
 type Parsed = { id?: unknown; method?: unknown; params?: Record<string, unknown> & { _meta?: { progressToken?: unknown } } };
 
-const jsonOf = (text: string): unknown => {
+export const jsonOf = (text: string): unknown => {
   try {
     return JSON.parse(text);
   } catch {

@@ -1,6 +1,6 @@
 import { Validator, type Schema } from '@cfworker/json-schema';
 import type { CallOutcome } from './call-client';
-import type { JsonSchema, PlaygroundTool } from './tool-catalog';
+import { isObject, type JsonSchema, type PlaygroundTool } from './tool-catalog';
 
 /**
  * What a tool call came back as, in the four ways an answer can fail and the one it succeeds,
@@ -34,8 +34,6 @@ export type ReadOutcome =
   | { kind: 'jsonrpc-error'; code: number; message: string; data?: unknown }
   | { kind: 'tool-error'; content: ContentBlock[] }
   | { kind: 'result'; content: ContentBlock[]; structured?: Record<string, unknown>; outputCheck: OutputCheck | null };
-
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export function readOutcome(outcome: CallOutcome, tool?: Pick<PlaygroundTool, 'outputSchema'>): ReadOutcome {
   if (outcome.cancelled) return { kind: 'cancelled' };

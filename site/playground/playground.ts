@@ -4,11 +4,11 @@ import { prettyJsonWithInlineArrays } from '../lib/json-format';
 import { currentTheme } from '../lib/theme';
 import { h } from '../player/dom';
 import type { EditorProblem, JsonEditor } from '../player/json-editor';
-import { PlaygroundClient, type CallOutcome, type Progress, type RunningCall } from './call-client';
+import { jsonOf, PlaygroundClient, type CallOutcome, type Progress, type RunningCall } from './call-client';
 import type { HeldGrant } from './grant';
 import { readOutcome, type ContentBlock, type ReadOutcome } from './outcome';
 import { curlSnippet, typescriptSnippet, type CallForSnippet } from './snippets';
-import { exampleRequest, missingScopes, requestSchema, type PlaygroundTool } from './tool-catalog';
+import { exampleRequest, isObject, missingScopes, requestSchema, type PlaygroundTool } from './tool-catalog';
 
 /**
  * The tool playground's behaviour (markup: components/playground/ToolPlayground.astro). It asks
@@ -59,13 +59,10 @@ const SPEC = {
   cancel: 'https://modelcontextprotocol.io/specification/2025-11-25/basic/utilities/cancellation',
 };
 
+/** The editor's text as a JSON object, or undefined. */
 const parse = (text: string): Record<string, unknown> | undefined => {
-  try {
-    const value = JSON.parse(text) as unknown;
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
+  const value = jsonOf(text);
+  return isObject(value) ? value : undefined;
 };
 
 export class ToolPlayground {

@@ -33,7 +33,7 @@ export interface PlaygroundTool {
 
 export class ToolListError extends Error {}
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+export const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The tools of a `tools/list` result (the JSON-RPC `result`, or the whole reply). */
 export function toolsFromList(reply: unknown): PlaygroundTool[] {
