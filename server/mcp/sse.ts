@@ -4,7 +4,7 @@ import type { ServerEnv } from '../env';
 import type { GrantProps } from '../grant-props';
 import { SERVER_INFO } from '../server-info';
 import type { Caller } from './caller';
-import { descriptorExtras, TOOLS } from './tools';
+import { descriptorOf, TOOLS } from './tools';
 
 /**
  * The legacy HTTP+SSE transport (protocol 2024-11-05), for old clients. It exists only through the
@@ -30,7 +30,7 @@ export class LegacySseSession extends McpAgent<ServerEnv & Cloudflare.Env, unkno
     for (const tool of TOOLS) {
       this.server.registerTool(
         tool.name,
-        { title: tool.title, description: tool.description, inputSchema: tool.input, ...(tool.output && { outputSchema: tool.output }), ...descriptorExtras(tool) },
+        descriptorOf(tool),
         async (args: Record<string, unknown>, extra) => {
           const header = extra.requestInfo?.headers?.[CALLER_HEADER];
           if (typeof header !== 'string') throw new Error('SSE message reached the session without a verified caller');

@@ -1,12 +1,11 @@
 import { McpServer, type AuthInfo } from '@modelcontextprotocol/server';
 import { createMcpHandler } from 'agents/mcp/server';
 import { env } from 'cloudflare:workers';
-import { z } from 'zod';
 import type { ServerEnv } from '../env';
 import type { GrantProps } from '../grant-props';
 import { SERVER_INFO } from '../server-info';
 import { callerOf } from './caller';
-import { descriptorExtras, type ToolDefinition } from './tools';
+import { descriptorOf, type ToolDefinition } from './tools';
 
 /**
  * Streamable HTTP, at /mcp and at each option's endpoint, on the recommended API: `createMcpHandler`
@@ -29,13 +28,7 @@ function handlerFor(route: string, tools: ToolDefinition[]) {
       for (const tool of tools) {
         server.registerTool(
           tool.name,
-          {
-            title: tool.title,
-            description: tool.description,
-            inputSchema: z.object(tool.input),
-            ...(tool.output && { outputSchema: z.object(tool.output) }),
-            ...descriptorExtras(tool),
-          },
+          descriptorOf(tool),
           async (args: Record<string, unknown>, ctx) => {
             const progressToken = ctx.mcpReq._meta?.progressToken;
             return tool.run(args as never, {

@@ -95,8 +95,8 @@ describe('scopes and step-up', () => {
     const call = toolCall('save_note', { text: 'first note' });
     const saved = await postMcp(call, { token: stepUp.tokens.access_token });
     expect(saved.response.status).toBe(200);
-    expect(answerTo(call, saved.messages).result?.structuredContent).toEqual({ count: 1, notes: ['first note'] });
-    expect(JSON.parse((await notesOf('dora'))!)).toEqual(['first note']);
+    expect(answerTo(call, saved.messages).result?.structuredContent).toEqual({ count: 1, saved: { text: 'first note' }, notes: ['first note'] });
+    expect(JSON.parse((await notesOf('dora'))!)).toEqual([{ text: 'first note' }]);
 
     // completeAuthorization() replaces the user's earlier grant for this client and resource.
     const old = await postMcp(rpc('tools/list'), { token: first.tokens.access_token });

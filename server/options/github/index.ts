@@ -1,5 +1,6 @@
 import { AUTH_OPTIONS } from '../../catalogue';
-import { define, text, TOOLS } from '../../mcp/tools';
+import { z } from 'zod';
+import { define, failure, result, TOOLS } from '../../mcp/tools';
 import type { GrantProps } from '../../grant-props';
 import { SCOPES } from '../../scopes';
 import { UpstreamError } from '../../upstream/upstream-error';
@@ -29,22 +30,32 @@ export interface GithubGrantProps extends GrantProps {
   };
 }
 
-const githubProfile = define({
+export const githubProfile = define({
   name: entry.ownTool.name,
   title: 'Your GitHub profile',
   description:
-    'Calls the GitHub API as you, with the GitHub token this server keeps for you (it never leaves the server), and returns your profile.',
+    'Calls the GitHub API as you, with the GitHub token this server keeps for you (it never leaves the server), and returns your profile. Needs the mcp:read scope.',
   input: {},
+  output: {
+    login: z.string().describe('Your GitHub login'),
+    id: z.number().int().describe('Your GitHub user id'),
+    name: z.string().nullable().describe('Your display name on GitHub, if you set one'),
+    html_url: z.string().nullable().describe('Your profile page'),
+    provider: z.string().describe('Which GitHub answered: GitHub or the Simulated GitHub'),
+    fetched_from: z.string().describe('The API URL this server called'),
+  },
+  // Reads only, but from GitHub: outside this server (open world).
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   requiredScopes: [SCOPES.read],
   async run(_args, { props }) {
-    if (props.signedInWith !== entry.id) return { ...text('This grant was not made through GitHub.'), isError: true };
+    if (props.signedInWith !== entry.id) return failure('This grant was not made through GitHub.');
     const { provider, userUrl, accessToken } = (props as GithubGrantProps).github;
     try {
       const user = await fetchGithubUser({ name: provider, userUrl }, accessToken);
       const profile = { login: user.login, id: user.id, name: user.name, html_url: user.html_url ?? null, provider, fetched_from: userUrl };
-      return text(JSON.stringify(profile, null, 2), profile);
+      return result(JSON.stringify(profile, null, 2), profile);
     } catch (error) {
-      if (error instanceof UpstreamError) return { ...text(`${error.publicDescription} Sign in again to refresh the GitHub token.`), isError: true };
+      if (error instanceof UpstreamError) return failure(`${error.publicDescription} Sign in again to refresh the GitHub token.`);
       throw error;
     }
   },

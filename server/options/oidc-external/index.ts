@@ -3,7 +3,8 @@ import { AUTH_OPTIONS } from '../../catalogue';
 import { sha256Base64url } from '../../jwt/base64url';
 import { JwtError, type JwtClaims } from '../../jwt/jwt';
 import { streamableMcpEndpoint } from '../../mcp/endpoints';
-import { define, text, TOOLS } from '../../mcp/tools';
+import { z } from 'zod';
+import { define, failure, result, TOOLS } from '../../mcp/tools';
 import type { GrantProps } from '../../grant-props';
 import { SCOPES } from '../../scopes';
 import { discover, verifyAccessToken } from '../../upstream/oidc';
@@ -37,16 +38,29 @@ export interface ExternalTokenProps extends GrantProps {
   };
 }
 
-const tokenClaims = define({
+export const tokenClaims = define({
   name: entry.ownTool.name,
   title: 'What the access token says',
-  description: 'Shows the claims this server verified in your access token from the external authorization server (never the token itself).',
+  description:
+    'Shows the claims this server verified in your access token from the external authorization server (never the token itself). Needs the mcp:read scope.',
   input: {},
+  output: {
+    issuer: z.string().describe('Who issued the token (iss)'),
+    subject: z.string().describe('Who the token is about (sub)'),
+    audience: z.union([z.string(), z.array(z.string())]).describe('The resources the token is for (aud): this endpoint'),
+    scope: z.array(z.string()).describe('The scopes the token grants'),
+    clientId: z.string().optional().describe('The client the token was issued to (client_id or azp)'),
+    issuedAt: z.number().optional().describe('When it was issued (iat, seconds since the epoch)'),
+    expiresAt: z.number().optional().describe('When it expires (exp, seconds since the epoch)'),
+    keyId: z.string().optional().describe('The signing key the token named (kid)'),
+  },
+  // The token was checked before the tool runs (keys fetched there); the tool itself reaches nothing else.
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   requiredScopes: [SCOPES.read],
   async run(_args, { props }) {
-    if (props.signedInWith !== entry.id) return { ...text('This request did not come with an external token.'), isError: true };
+    if (props.signedInWith !== entry.id) return failure('This request did not come with an external token.');
     const claims = { ...(props as ExternalTokenProps).token };
-    return text(JSON.stringify(claims, null, 2), claims);
+    return result(JSON.stringify(claims, null, 2), claims);
   },
 });
 

@@ -1,6 +1,7 @@
 import { AUTH_OPTIONS } from '../../catalogue';
 import { sha256Base64url } from '../../jwt/base64url';
-import { define, text, TOOLS } from '../../mcp/tools';
+import { z } from 'zod';
+import { define, failure, result, TOOLS } from '../../mcp/tools';
 import type { GrantProps } from '../../grant-props';
 import { SCOPES } from '../../scopes';
 import { checkCallbackIssuer, discover, exchangeOidcCode, fetchUserinfo, oidcAuthorizationUrl, verifyIdToken } from '../../upstream/oidc';
@@ -36,26 +37,35 @@ export interface OidcGrantProps extends GrantProps {
 
 const KEPT_CLAIMS = ['sub', 'name', 'preferred_username', 'email', 'email_verified', 'auth_time'];
 
-const oidcUserinfo = define({
+export const oidcUserinfo = define({
   name: entry.ownTool.name,
   title: 'Your profile at the identity provider',
   description:
-    "Calls the identity provider's userinfo endpoint as you, with the access token this server keeps for you (it never leaves the server).",
+    "Calls the identity provider's userinfo endpoint as you, with the access token this server keeps for you (it never leaves the server). Needs the mcp:read scope.",
   input: {},
+  output: {
+    provider: z.string().describe('The identity provider'),
+    issuer: z.string().describe('Its issuer identifier'),
+    userinfo_endpoint: z.string().describe('The userinfo endpoint this server called'),
+    claims: z.looseObject({ sub: z.string().describe('Your subject at the provider, the same as in your ID token') }).describe('What the provider says about you (OpenID Connect claims)'),
+  },
+  // Reads only, but from the identity provider: outside this server (open world).
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   requiredScopes: [SCOPES.read],
   async run(_args, { props }) {
-    if (props.signedInWith !== entry.id) return { ...text('This grant was not made through the identity provider.'), isError: true };
+    if (props.signedInWith !== entry.id) return failure('This grant was not made through the identity provider.');
     const { provider, issuer, subject, accessToken } = (props as OidcGrantProps).oidc;
-    if (!accessToken) return { ...text(`${provider} gave this server no access token, so it cannot ask for userinfo.`), isError: true };
+    if (!accessToken) return failure(`${provider} gave this server no access token, so it cannot ask for userinfo.`);
     try {
       const metadata = await discover(provider, issuer);
       const claims = await fetchUserinfo(provider, metadata, accessToken);
       // OpenID Connect Core §5.3.2: userinfo must be about the user the ID token named.
-      if (claims.sub !== subject) return { ...text(`${provider} answered about another user.`), isError: true };
-      const about = { provider, issuer, userinfo_endpoint: metadata.userinfo_endpoint ?? null, claims };
-      return text(JSON.stringify(about, null, 2), about);
+      if (claims.sub !== subject) return failure(`${provider} answered about another user.`);
+      // fetchUserinfo fails without a userinfo_endpoint, so it is there.
+      const about = { provider, issuer, userinfo_endpoint: String(metadata.userinfo_endpoint), claims: { ...claims, sub: subject } };
+      return result(JSON.stringify(about, null, 2), about);
     } catch (error) {
-      if (error instanceof UpstreamError) return { ...text(error.publicDescription), isError: true };
+      if (error instanceof UpstreamError) return failure(error.publicDescription);
       throw error;
     }
   },
