@@ -36,7 +36,7 @@ const returning = (structured: unknown) =>
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     requiredScopes: [],
     async run() {
-      return structured === undefined ? { content: [{ type: 'text', text: 'none' }] } as never : result('probe', structured as never);
+      return structured === undefined ? { content: [{ type: 'text', text: 'none' }] } as never : result(structured as never);
     },
   });
 

@@ -41,6 +41,7 @@ export interface ToolAnnotations {
   openWorldHint: boolean;
 }
 
+// #region tool-definition
 export interface ToolDefinition<Shape extends z.ZodRawShape = z.ZodRawShape, Output extends z.ZodRawShape = z.ZodRawShape> {
   name: string;
   title: string;
@@ -58,12 +59,14 @@ export interface ToolDefinition<Shape extends z.ZodRawShape = z.ZodRawShape, Out
   requiredScopes: string[];
   run(args: z.infer<z.ZodObject<Shape>>, context: ToolContext): Promise<ToolResult<z.infer<z.ZodObject<Output>>>>;
 }
+// #endregion tool-definition
 
 export const define = <Shape extends z.ZodRawShape, Output extends z.ZodRawShape>(tool: ToolDefinition<Shape, Output>) =>
   tool as unknown as ToolDefinition;
 
 const descriptors = new WeakMap<ToolDefinition, ReturnType<typeof describeTool>>();
 
+// #region tool-descriptor
 function describeTool(tool: ToolDefinition) {
   return {
     title: tool.title,
@@ -75,6 +78,7 @@ function describeTool(tool: ToolDefinition) {
     _meta: { requiredScopes: tool.requiredScopes },
   };
 }
+// #endregion tool-descriptor
 
 /** What both transports register for a tool (built once per tool): schemas, annotations, `_meta`. */
 export function descriptorOf(tool: ToolDefinition) {
@@ -86,14 +90,19 @@ export function descriptorOf(tool: ToolDefinition) {
   return descriptor;
 }
 
-/** A successful result: its text for the reader, its structured content for code. */
-export const result = <Structured extends Record<string, unknown>>(value: string, structured: Structured): ToolResult<Structured> => ({
-  content: [{ type: 'text', text: value }],
+// #region result-helpers
+/**
+ * A successful result: `structuredContent` for code, and the same JSON as text for clients that
+ * read only `content` (the spec's "SHOULD also return the serialized JSON in a TextContent block").
+ */
+export const result = <Structured extends Record<string, unknown>>(structured: Structured): ToolResult<Structured> => ({
+  content: [{ type: 'text', text: JSON.stringify(structured, null, 2) }],
   structuredContent: structured,
 });
 
 /** A tool error (`isError: true`): the model and the user read why the tool could not do it. */
 export const failure = (value: string): ToolResult<never> => ({ content: [{ type: 'text', text: value }], isError: true });
+// #endregion result-helpers
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
@@ -126,6 +135,7 @@ const savedNote = z.strictObject({
 });
 
 export const TOOLS: ToolDefinition[] = [
+  // #region add-tool
   define({
     name: 'add',
     title: 'Add two numbers',
@@ -135,9 +145,10 @@ export const TOOLS: ToolDefinition[] = [
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     requiredScopes: [SCOPES.read],
     async run({ a, b }) {
-      return result(String(a + b), { sum: a + b });
+      return result({ sum: a + b });
     },
   }),
+  // #endregion add-tool
   define({
     name: 'whoami',
     title: 'Who am I?',
@@ -166,10 +177,11 @@ export const TOOLS: ToolDefinition[] = [
         audience: caller.resource,
         transport,
       };
-      return result(JSON.stringify(about, null, 2), about);
+      return result(about);
     },
     // #endregion whoami-run
   }),
+  // #region countdown-tool
   define({
     name: 'countdown',
     title: 'Count down with progress',
@@ -187,9 +199,10 @@ export const TOOLS: ToolDefinition[] = [
       // No "100%" notification: the result itself says it is done, and on the legacy SSE
       // transport a notification sent right before the result can arrive after it, when the
       // client no longer listens for that request's progress.
-      return result(`Counted down from ${seconds}.`, { seconds });
+      return result({ seconds });
     },
   }),
+  // #endregion countdown-tool
   // #region save-note-tool
   define({
     name: 'save_note',
@@ -212,7 +225,7 @@ export const TOOLS: ToolDefinition[] = [
       const saved: StoredNote = { text, ...(tag && { tag }) };
       const notes = [...(await readNotes(kv, key)).slice(-(MAX_NOTES - 1)), saved];
       await kv.put(key, JSON.stringify(notes));
-      return result(`Saved. You have ${notes.length} note${notes.length === 1 ? '' : 's'}.`, { count: notes.length, saved, notes: notes.map((note) => note.text) });
+      return result({ count: notes.length, saved, notes: notes.map((note) => note.text) });
     },
   }),
   // #endregion save-note-tool

@@ -53,7 +53,7 @@ export const githubProfile = define({
     try {
       const user = await fetchGithubUser({ name: provider, userUrl }, accessToken);
       const profile = { login: user.login, id: user.id, name: user.name, html_url: user.html_url ?? null, provider, fetched_from: userUrl };
-      return result(JSON.stringify(profile, null, 2), profile);
+      return result(profile);
     } catch (error) {
       if (error instanceof UpstreamError) return failure(`${error.publicDescription} Sign in again to refresh the GitHub token.`);
       throw error;

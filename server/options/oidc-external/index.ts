@@ -60,7 +60,7 @@ export const tokenClaims = define({
   async run(_args, { props }) {
     if (props.signedInWith !== entry.id) return failure('This request did not come with an external token.');
     const claims = { ...(props as ExternalTokenProps).token };
-    return result(JSON.stringify(claims, null, 2), claims);
+    return result(claims);
   },
 });
 

@@ -63,7 +63,7 @@ export const oidcUserinfo = define({
       if (claims.sub !== subject) return failure(`${provider} answered about another user.`);
       // fetchUserinfo fails without a userinfo_endpoint, so it is there.
       const about = { provider, issuer, userinfo_endpoint: String(metadata.userinfo_endpoint), claims: { ...claims, sub: subject } };
-      return result(JSON.stringify(about, null, 2), about);
+      return result(about);
     } catch (error) {
       if (error instanceof UpstreamError) return failure(error.publicDescription);
       throw error;
