@@ -35,6 +35,17 @@ function cleanRun(signedIn: boolean): CapturedExchange[] {
 }
 
 describe('assign', () => {
+  test('going on from a kept authorization: the steps up to `after` happened elsewhere, take nothing, and stay pending', () => {
+    const initialize = ex('api', 'POST', '/mcp', 200, rpc('initialize'));
+    const { states, stepOf } = assign(diagram, [initialize], { after: 'token', running: false });
+    expect(stepOf[initialize.id]).toBe('initialize'); // not the probe, which matches the same request
+    expect(Object.entries(states).filter(([, state]) => state !== 'pending')).toEqual([['initialize', 'done']]);
+    // Without it, the same request would be taken for the probe, and answered wrongly.
+    expect(assign(diagram, [initialize]).states.probe).toBe('error');
+    // While it runs, the next step to light is the first after `after`, not the probe.
+    expect(assign(diagram, [], { after: 'token', running: true }).states.initialize).toBe('active');
+  });
+
   test.each([
     ['a first-time user (sign-in, consent)', cleanRun(false), { 'sign-in': 'done', 'consent-page': 'done' }],
     ['a signed-in user (consent only)', cleanRun(true), { 'sign-in': 'skipped', 'consent-page': 'skipped' }],

@@ -9,7 +9,9 @@ import type { CapturedExchange, FlowDiagram, FlowEvent, FlowStep, OnDemandAction
  *     with another it is `error` (and a later exchange may still complete it: a retry);
  *   - an exchange no step recognises is `unexpected`: shown, never dropped;
  *   - an optional step with nothing, before a step that has something, was `skipped`;
- *   - while the run is going, the first remaining required step after the last one reached is `active`.
+ *   - while the run is going, the first remaining required step after the last one reached is `active`;
+ *   - with `after`, the steps up to that one happened before this run (a run that goes on from an
+ *     authorization kept on another page): they take no exchange and stay `pending`.
  */
 export interface Assignment {
   /** Every step's state, by step id. */
@@ -32,7 +34,7 @@ export function orderExchanges(exchanges: readonly CapturedExchange[]): Captured
   );
 }
 
-export function assign(diagram: FlowDiagram, exchanges: readonly CapturedExchange[], options: { running?: boolean } = {}): Assignment {
+export function assign(diagram: FlowDiagram, exchanges: readonly CapturedExchange[], options: { running?: boolean; after?: string } = {}): Assignment {
   const states: Record<string, StepState> = {};
   const exchangesOf: Record<string, string[]> = {};
   const stepOf: Record<string, string> = {};
@@ -41,8 +43,10 @@ export function assign(diagram: FlowDiagram, exchanges: readonly CapturedExchang
     states[step.id] = 'pending';
     exchangesOf[step.id] = [];
   }
+  const earlier = diagram.steps.findIndex((step) => step.id === options.after);
+  const steps = diagram.steps.slice(earlier + 1);
   for (const exchange of orderExchanges(exchanges)) {
-    const step = diagram.steps.find((candidate) => states[candidate.id] !== 'done' && recognises(candidate, exchange));
+    const step = steps.find((candidate) => states[candidate.id] !== 'done' && recognises(candidate, exchange));
     if (!step) {
       unexpected.push(exchange);
       continue;
@@ -52,11 +56,11 @@ export function assign(diagram: FlowDiagram, exchanges: readonly CapturedExchang
     stepOf[exchange.id] = step.id;
   }
   const reached = diagram.steps.findLastIndex((step) => exchangesOf[step.id].length > 0);
-  for (const step of diagram.steps.slice(0, Math.max(reached, 0))) {
+  for (const step of diagram.steps.slice(earlier + 1, Math.max(reached, 0))) {
     if (step.optional && states[step.id] === 'pending') states[step.id] = 'skipped';
   }
   if (options.running) {
-    const next = diagram.steps.slice(reached + 1).find((step) => !step.optional);
+    const next = diagram.steps.slice(Math.max(reached, earlier) + 1).find((step) => !step.optional);
     if (next) states[next.id] = 'active';
   }
   return { states, exchangesOf, stepOf, unexpected };

@@ -2,13 +2,17 @@ import { describe, expect, test } from 'vitest';
 import { createFlowRun } from './engine';
 import { s256Challenge } from './pkce';
 import { fakeLab, PROVIDER_FAILURES, type Tweaks } from './testing/fake-lab';
-import type { CapturedExchange, FlowCheck, FlowConfig, FlowEvent, FlowFailure } from './types';
+import type { CapturedExchange, FlowCheck, FlowConfig, FlowEvent, FlowFailure, KeptAuthorization } from './types';
 
 const ORIGIN = 'http://lab.test';
 
-function start(config: Partial<FlowConfig> = {}, tweaks: Tweaks = {}, options: { origin?: string; authorize?: (url: URL) => Promise<URL> } = {}) {
+function start(
+  config: Partial<FlowConfig> = {},
+  tweaks: Tweaks = {},
+  options: { origin?: string; authorize?: (url: URL) => Promise<URL>; lab?: ReturnType<typeof fakeLab>; resume?: KeptAuthorization } = {},
+) {
   const origin = options.origin ?? ORIGIN;
-  const lab = fakeLab(origin, tweaks);
+  const lab = options.lab ?? fakeLab(origin, tweaks);
   let clock = 1_000;
   const authorizations: URL[] = [];
   const run = createFlowRun(
@@ -22,6 +26,7 @@ function start(config: Partial<FlowConfig> = {}, tweaks: Tweaks = {}, options: {
         return options.authorize ? options.authorize(url) : lab.authorize(url);
       },
     },
+    options.resume,
   );
   const events: FlowEvent[] = [];
   run.on((event) => events.push(event));
@@ -462,5 +467,56 @@ describe('on demand, after the flow', () => {
     expect(flow.outcome()).toEqual(['success']);
     expect(flow.actions().slice(-4)).toEqual(['refresh', 'step-up', 'revoke', 'refresh']);
     flow.run.cancel();
+  });
+});
+
+describe('going on from an authorization kept on another page', () => {
+  test.each(['streamable-http', 'sse'] as const)('%s: only connects, with the kept token; then refresh, step-up and revoke work as before', async (transport) => {
+    const serverUrl = `${ORIGIN}/${transport === 'sse' ? 'sse' : 'mcp'}`;
+    const first = start({ transport, serverUrl });
+    expect(first.run.kept()).toBeNull(); // nothing to keep before the flow succeeded
+    await first.run.run();
+    const kept = first.run.kept()!;
+    const issued = JSON.parse(first.exchanges().find((exchange) => exchange.url.endsWith('/oauth/token'))!.responseBody!);
+    expect(kept).toMatchObject({ serverUrl, transport, issuer: ORIGIN, tokens: { access_token: issued.access_token, refresh_token: issued.refresh_token } });
+    expect(kept.clientId).toBeTruthy();
+    expect(JSON.parse(JSON.stringify(kept))).toEqual(kept); // survives storage as JSON
+
+    const next = start({ transport, serverUrl }, {}, { lab: first.lab, resume: kept });
+    await next.run.run();
+    expect(next.outcome()).toEqual(['success']);
+    expect(next.actions()).toEqual([...(transport === 'sse' ? ['open-stream'] : []), 'initialize']);
+    expect(next.authorizations).toEqual([]);
+    const sentTokens = next.exchanges().map((exchange) => exchange.requestHeaders.find(([name]) => name.toLowerCase() === 'authorization')?.[1]);
+    expect(sentTokens.length).toBeGreaterThan(0);
+    expect(sentTokens.every((header) => header === `Bearer ${issued.access_token}`)).toBe(true);
+
+    expect(await next.run.perform('refresh')).toBe('success');
+    expect(next.run.kept()!.tokens.access_token).not.toBe(issued.access_token);
+    expect(await next.run.perform('step-up')).toBe('success');
+    expect(next.run.kept()!.tokens.scope).toBe('mcp:read mcp:write');
+    expect(await next.run.perform('revoke')).toBe('success');
+    expect(next.run.kept()).toBeNull(); // a revoked grant is nothing to keep
+    next.run.cancel();
+    first.run.cancel();
+  });
+
+  test('a kept token that no longer works stops the run at initialize, explained', async () => {
+    const first = start();
+    await first.run.run();
+    const kept = first.run.kept()!;
+    expect(await first.run.perform('revoke')).toBe('success');
+    const next = start({}, {}, { lab: first.lab, resume: kept });
+    await next.run.run();
+    expect(next.outcome()).toEqual(['failed']);
+    expect(next.actions()).toEqual(['initialize']);
+    expect(next.exchanges().at(-1)!.status).toBe(401);
+    expect(next.failures()).toHaveLength(1);
+    first.run.cancel();
+  });
+
+  test('a kept authorization is for one endpoint and transport', () => {
+    const kept = { serverUrl: `${ORIGIN}/mcp`, transport: 'streamable-http' } as KeptAuthorization;
+    expect(() => start({ transport: 'sse', serverUrl: `${ORIGIN}/sse` }, {}, { resume: kept })).toThrow(/kept authorization is for/);
   });
 });

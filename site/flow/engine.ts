@@ -5,7 +5,7 @@ import { audienceCheck, CHECK_FAILURES, issCheck, issuerMatchCheck, resourceSent
 import { explain, failure, observe, type FailureId } from './failures';
 import { initializeParams, openSse, streamableHttp, type McpConnection } from './mcp';
 import { newPkce, randomToken } from './pkce';
-import type { FlowCheck, FlowConfig, FlowEnvironment, FlowEvent, FlowFailure, FlowRun, OnDemandAction, ToolCall, Transport } from './types';
+import type { FlowCheck, FlowConfig, FlowEnvironment, FlowEvent, FlowFailure, FlowRun, KeptAuthorization, OnDemandAction, ToolCall, Transport } from './types';
 
 /**
  * The in-page MCP client, as a flow of named actions that a learner can step through. Each action
@@ -20,6 +20,14 @@ import type { FlowCheck, FlowConfig, FlowEnvironment, FlowEvent, FlowFailure, Fl
 const MAIN_ACTIONS: Record<Transport, readonly string[]> = {
   'streamable-http': ['probe', 'resource-metadata', 'as-metadata', 'register', 'authorize', 'token', 'initialize', 'list-tools', 'call-tool'],
   sse: ['probe', 'resource-metadata', 'as-metadata', 'register', 'authorize', 'token', 'open-stream', 'initialize', 'list-tools', 'call-tool'],
+};
+/**
+ * A run that goes on from an authorization kept on another page knows the server, the client and
+ * the tokens already: it only connects, which also shows whether the kept token still works.
+ */
+const RESUMED_ACTIONS: Record<Transport, readonly string[]> = {
+  'streamable-http': ['initialize'],
+  sse: ['open-stream', 'initialize'],
 };
 const STEP_UP_CALL: ToolCall = { name: 'save_note', arguments: { text: 'Saved from the MCP Auth Lab flow player.' } };
 
@@ -49,8 +57,12 @@ class Stop extends Error {
   }
 }
 
-export function createFlowRun(config: FlowConfig, env: FlowEnvironment): FlowRun {
-  return new Flow(config, env);
+/** A run of the whole flow; or, given a kept authorization for the same endpoint, one that goes on from it. */
+export function createFlowRun(config: FlowConfig, env: FlowEnvironment, resume?: KeptAuthorization): FlowRun {
+  if (resume && (resume.serverUrl !== config.serverUrl || resume.transport !== config.transport)) {
+    throw new Error(`The kept authorization is for ${resume.serverUrl} (${resume.transport}), not ${config.serverUrl} (${config.transport})`);
+  }
+  return new Flow(config, env, resume);
 }
 
 class Flow implements FlowRun {
@@ -78,16 +90,28 @@ class Flow implements FlowRun {
   #pending?: { url: URL; verifier: string; state: string; scopes: string[] };
   #code = '';
   #tokens?: Tokens;
+  #obtainedAt = 0;
+  #expiresAt?: number;
+  #revoked = false;
   #mcp?: McpConnection;
 
-  constructor(config: FlowConfig, env: FlowEnvironment) {
+  constructor(config: FlowConfig, env: FlowEnvironment, resume?: KeptAuthorization) {
     this.config = config;
     this.#env = env;
     this.#serverUrl = config.serverUrl;
     // The lab page and the server share an origin: the page's callback and client documents live there.
     this.#origin = new URL(config.serverUrl).origin;
     this.#redirectUri = `${this.#origin}/lab/callback`;
-    this.#actions = MAIN_ACTIONS[config.transport];
+    this.#actions = (resume ? RESUMED_ACTIONS : MAIN_ACTIONS)[config.transport];
+    if (resume) {
+      this.#issuer = resume.issuer;
+      this.#server = { ...resume.authorizationServer };
+      this.#clientId = resume.clientId;
+      this.#redirectUri = resume.redirectUri;
+      this.#tokens = { ...resume.tokens };
+      this.#obtainedAt = resume.obtainedAt;
+      this.#expiresAt = resume.expiresAt;
+    }
     this.#http = new Recorder({ fetch: env.fetch, now: () => env.now(), traceId: env.traceId, emit: (exchange) => this.#emit({ type: 'exchange', exchange }) });
   }
 
@@ -134,6 +158,30 @@ class Flow implements FlowRun {
       const body = { refresh: () => this.#refresh(), 'step-up': () => this.#stepUp(options.toolCall ?? STEP_UP_CALL), revoke: () => this.#revoke() }[action];
       return this.#act(action, body);
     });
+  }
+
+  kept(): KeptAuthorization | null {
+    const server = this.#server;
+    if (this.#outcome !== 'success' || this.#revoked || !this.#tokens || !server) return null;
+    return {
+      serverUrl: this.#serverUrl,
+      transport: this.config.transport,
+      registration: this.config.registration,
+      issuer: this.#issuer,
+      authorizationServer: {
+        authorization_endpoint: server.authorization_endpoint,
+        token_endpoint: server.token_endpoint,
+        ...(server.revocation_endpoint && { revocation_endpoint: server.revocation_endpoint }),
+        ...(server.authorization_response_iss_parameter_supported !== undefined && {
+          authorization_response_iss_parameter_supported: server.authorization_response_iss_parameter_supported,
+        }),
+      },
+      clientId: this.#clientId,
+      redirectUri: this.#redirectUri,
+      tokens: { ...this.#tokens },
+      obtainedAt: this.#obtainedAt,
+      ...(this.#expiresAt !== undefined && { expiresAt: this.#expiresAt }),
+    };
   }
 
   // ── driving ───────────────────────────────────────────────────────────────────────────────
@@ -417,6 +465,7 @@ class Flow implements FlowRun {
     const [token, hint] = tokens.refresh_token ? [tokens.refresh_token, 'refresh_token'] : [tokens.access_token, 'access_token'];
     const sent = await this.#postForm(endpoint, new URLSearchParams({ token, token_type_hint: hint, client_id: this.#clientId }));
     if (sent.exchange.status !== 200) throw this.#refused(sent);
+    this.#revoked = true;
     const after = await this.#mcp!.request('tools/list', undefined, tokens.access_token);
     if (after.sent.exchange.status === 401) return;
     throw after.sent.exchange.status && after.sent.exchange.status < 300
@@ -484,6 +533,8 @@ class Flow implements FlowRun {
   #tokensFrom(sent: Sent, requested: string[]): Tokens {
     const accessToken = this.#field(sent, 'access_token', 200);
     const body = this.#json(sent);
+    this.#obtainedAt = this.#env.now();
+    this.#expiresAt = typeof body.expires_in === 'number' && body.expires_in > 0 ? this.#obtainedAt + body.expires_in * 1000 : undefined;
     return {
       access_token: accessToken,
       refresh_token: typeof body.refresh_token === 'string' ? body.refresh_token : undefined,

@@ -121,6 +121,31 @@ export type FlowEvent =
   | { type: 'finished'; outcome: 'success' | 'failed' | 'cancelled' };
 
 /** What the engine needs from its host (the player page, or a Node test). Injected, never global. */
+/**
+ * What a client keeps after a successful run so another page can go on with it: where the server
+ * and its authorization server are, which client it is, and the tokens. Enough to call tools,
+ * refresh, step up and revoke, without repeating discovery, registration and sign-in.
+ */
+export interface KeptAuthorization {
+  serverUrl: string;
+  transport: Transport;
+  registration: Registration;
+  issuer: string;
+  authorizationServer: {
+    authorization_endpoint: string;
+    token_endpoint: string;
+    revocation_endpoint?: string;
+    authorization_response_iss_parameter_supported?: boolean;
+  };
+  clientId: string;
+  redirectUri: string;
+  tokens: { access_token: string; refresh_token?: string; scope?: string };
+  /** When the access token stops working (from the token response's expires_in), if it said. */
+  expiresAt?: number;
+  /** When the newest token was obtained. */
+  obtainedAt: number;
+}
+
 export interface FlowEnvironment {
   /** The real fetch; the engine wraps it to capture every exchange it makes. */
   fetch: typeof fetch;
@@ -158,4 +183,6 @@ export interface FlowRun {
    * starts with `toolCall` (default: save_note), the call whose 403 names the scopes to add.
    */
   perform(action: OnDemandAction, options?: { toolCall?: ToolCall }): Promise<'success' | 'failed' | 'cancelled'>;
+  /** What a client keeps to go on elsewhere: null until the run has succeeded, or once it was revoked. */
+  kept(): KeptAuthorization | null;
 }

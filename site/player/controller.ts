@@ -16,7 +16,8 @@ import { statusText, type Phase } from './status-text';
 import { afterFirstPaint, renderDiagram, whenNear, type RenderedDiagram } from './render-diagram';
 import { PopupBlockedError, SignInWindow } from './sign-in-window';
 import { buildBoard, changedSteps, type Board } from './step-board';
-import { latestGrant } from '../playground/grant';
+import { heldGrantOf, latestGrant } from '../playground/grant';
+import { forgetAuthorization, keepAuthorization, keptAuthorizations, type KeptEntry } from './kept-authorization';
 import { ToolPlayground } from '../playground/playground';
 
 /**
@@ -71,6 +72,8 @@ export class PlayerController {
   #reveal = false;
   #onDemand: OnDemandAction | null = null;
   #partsSeen = new Set<Part>(['main']);
+  /** The authorization kept on another page that this run goes on from, if it does. */
+  #resumedFrom: KeptEntry | null = null;
 
   constructor(root: HTMLElement, diagrams: FlowDiagram[]) {
     this.#root = root;
@@ -90,13 +93,15 @@ export class PlayerController {
       serverUrl: () => serverUrlFor(location.origin, this.#option, this.#transport),
       transport: () => this.#transport,
       traceId: () => this.#trace?.traceId ?? '',
-      grant: () => latestGrant(this.#exchanges.values()),
+      // The newest token response of this run; else, going on from a kept authorization, its token.
+      grant: () => latestGrant(this.#exchanges.values()) ?? (this.#resumedFrom && heldGrantOf(this.#resumedFrom.kept)),
       record: (exchange) => this.#onExchange(exchange),
       stepUp: (call) => this.#onDemandClick('step-up', call),
     });
     this.#bind();
     explainCimd(this.#root);
     this.#applyOption();
+    this.#renderKept();
     if (offeredOptions(diagrams).some(({ option }) => option !== 'worker')) {
       void fetchProviders(location.origin).then((providers) => {
         this.#providers = providers;
@@ -290,12 +295,14 @@ export class PlayerController {
       );
     }
     this.#runStartedAt = Date.now();
-    const run = createFlowRun(readConfig(this.#root, this.#option, this.#transport), {
+    const resume = this.#resumedFrom?.kept;
+    const config = readConfig(this.#root, this.#option, this.#transport);
+    const run = createFlowRun(resume ? { ...config, registration: resume.registration } : config, {
       fetch: (input, init) => fetch(input, init),
       now: () => Date.now(),
       traceId: this.#trace?.traceId ?? '',
       authorize: (url, signal) => this.#signIn.authorize(url, signal, { onBlocked: (blockedUrl, blockedSignal) => this.#onPopupBlocked(blockedUrl, blockedSignal) }),
-    });
+    }, resume);
     this.#run = run;
     this.#stopListening.push(run.on((event) => generation === this.#generation && this.#onEvent(event)));
     return run;
@@ -322,12 +329,86 @@ export class PlayerController {
     this.#follow = true;
     this.#onDemand = null;
     this.#partsSeen = new Set(['main']);
+    this.#resumedFrom = null;
     lockOptions(this.#root, false);
     this.#hideNotice();
     this.#announcer.clear();
     this.#tools.reset();
     if (this.#part !== 'main') this.#showPart('main');
     this.#update({ announce: false });
+    this.#renderKept();
+  }
+
+  // ── authorizations kept for the tab's other pages ───────────────────────────────────────────
+
+  /** Offers, before a run, the authorizations this tab kept for an option and transport this player can show. */
+  #renderKept(): void {
+    const panel = this.#el('[data-fp-kept]');
+    const usable = this.#phase === 'idle' ? keptAuthorizations(sessionStorage, Date.now()).filter(({ option, transport }) => this.#views.has(diagramIdFor(transport, 'main', option))) : [];
+    panel.hidden = usable.length === 0;
+    if (usable.length === 0) return panel.replaceChildren();
+    const time = (epochMs: number) => new Date(epochMs).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    panel.replaceChildren(
+      h('p', { class: 'fp-kept-title', id: `${this.#root.id}-kept-title` }, 'You are already authorized in this tab'),
+      h(
+        'p',
+        {},
+        'An earlier run on this site got a token. Go on with it to skip discovery, registration and sign-in (they happened there, and stay grey here); or press Run for a new authorization. Kept in this tab’s session storage until you close the tab or revoke it.',
+      ),
+      h(
+        'ul',
+        { class: 'fp-kept-list' },
+        usable.map((entry) =>
+          h(
+            'li',
+            {},
+            h(
+              'span',
+              {},
+              h('strong', {}, `${AUTH_OPTIONS[entry.option].label}, ${entry.transport === 'sse' ? 'legacy SSE' : 'Streamable HTTP'}`),
+              `: ${entry.kept.tokens.scope || 'no scope named'}, from “${entry.page.title}” at ${time(entry.kept.obtainedAt)}`,
+              entry.kept.expiresAt ? `, valid until ${time(entry.kept.expiresAt)}` : '',
+              '.',
+            ),
+            h('button', { type: 'button', class: 'button', 'data-fp-use-kept': `${entry.option} ${entry.transport}`, onclick: () => this.#goOnWith(entry) }, 'Go on with this token'),
+          ),
+        ),
+      ),
+    );
+  }
+
+  /** Switches to the kept authorization's option and transport, and runs only what is left: connecting with its token. */
+  #goOnWith(entry: KeptEntry): void {
+    if (this.#phase !== 'idle') this.#reset();
+    const optionInput = this.#root.querySelector<HTMLInputElement>(`input[name$="-option"][value="${entry.option}"]`);
+    if (optionInput) optionInput.checked = true;
+    const transportInput = this.#root.querySelector<HTMLInputElement>(`input[name$="-transport"][value="${entry.transport}"]`);
+    if (transportInput) transportInput.checked = true;
+    if (this.#option !== entry.option) {
+      this.#option = entry.option;
+      this.#applyOption();
+    }
+    this.#transport = entry.transport;
+    this.#showPart('main', { force: true });
+    this.#resumedFrom = entry;
+    this.#el('[data-fp-kept]').hidden = true;
+    this.#el<HTMLButtonElement>('[data-fp-action="run"]').focus();
+    void this.#drive((run) => run.run());
+  }
+
+  /** After the run or an on-demand part succeeded: keep what the client holds now (a revoked grant: forget it). */
+  #keep(run: FlowRun): void {
+    const kept = run.kept();
+    if (!kept) return forgetAuthorization(sessionStorage, this.#option, this.#transport);
+    // Nothing new since the page it came from: it still came from there.
+    const unchanged = this.#resumedFrom && this.#resumedFrom.kept.obtainedAt === kept.obtainedAt;
+    const title = document.querySelector('h1')?.textContent?.trim() || document.title;
+    keepAuthorization(sessionStorage, {
+      option: this.#option,
+      transport: this.#transport,
+      page: unchanged ? this.#resumedFrom!.page : { title, path: location.pathname },
+      kept,
+    });
   }
 
   /** Starts an on-demand part on its diagram; false when none can start now. */
@@ -345,6 +426,7 @@ export class PlayerController {
       if (this.#run !== run) return;
       this.#onDemand = null;
       this.#signIn.close();
+      if (outcome === 'success') this.#keep(run);
       this.#announcer.say(`${ON_DEMAND_LABELS[action]}: ${outcome === 'success' ? 'done' : 'failed'}`);
       this.#update();
     });
@@ -378,6 +460,9 @@ export class PlayerController {
         this.#phase = event.outcome;
         this.#signIn.close();
         lockOptions(this.#root, false);
+        if (event.outcome === 'success' && this.#run) this.#keep(this.#run);
+        // A kept token that no longer works is not worth offering again.
+        if (event.outcome === 'failed' && this.#resumedFrom) forgetAuthorization(sessionStorage, this.#resumedFrom.option, this.#resumedFrom.transport);
         break;
     }
     this.#update();
@@ -429,10 +514,13 @@ export class PlayerController {
     const failure = this.#failure && this.#failure.part === shownPart ? this.#failure : null;
     const running = this.#inFlight > 0 && (this.#onDemand ? this.#onDemand === shownPart || (this.#onDemand === 'revoke' && shownPart === 'refresh') : shownPart === 'main');
     const outcome = running ? 'running' : failure ? 'failed' : shownPart === 'main' ? (this.#phase === 'starting' || this.#phase === 'idle' ? null : this.#phase) : 'paused';
+    // Going on from a kept authorization: the main flow up to the token happened on another page.
+    const after = this.#resumedFrom && shownPart === 'main' ? 'token' : undefined;
     const before = this.#board?.states ?? new Map<string, StepState>();
     const board = buildBoard({
+      after,
       diagram,
-      assignment: assign(diagram, [...mine.values()], { running }),
+      assignment: assign(diagram, [...mine.values()], { running, after }),
       exchanges: mine,
       outcome,
       failure: failure?.failure ?? null,
@@ -575,6 +663,7 @@ export class PlayerController {
         steps: this.#view().diagram.steps,
         states: this.#board?.states,
         inWindow: AUTH_OPTIONS[this.#option].inWindow,
+        resumedFrom: this.#resumedFrom?.page.title,
       }),
     );
   }

@@ -13,6 +13,8 @@ export interface StatusInput {
   states: Map<string, StepState> | undefined;
   /** What the user does in the sign-in window for this auth option (site/flow/auth-options.ts). */
   inWindow?: string;
+  /** The page whose kept authorization this run goes on from, if it does. */
+  resumedFrom?: string;
 }
 
 const ON_DEMAND: Record<OnDemandAction, string> = {
@@ -21,7 +23,7 @@ const ON_DEMAND: Record<OnDemandAction, string> = {
   revoke: 'Revoking the grant…',
 };
 
-export function statusText({ phase, onDemand, currentAction, nextAction, steps, states, inWindow = 'sign in, then Allow or Deny.' }: StatusInput): string {
+export function statusText({ phase, onDemand, currentAction, nextAction, steps, states, inWindow = 'sign in, then Allow or Deny.', resumedFrom }: StatusInput): string {
   if (onDemand) return ON_DEMAND[onDemand];
   const reached = steps.filter((step) => states?.get(step.id) === 'done').at(-1);
   switch (phase) {
@@ -37,6 +39,9 @@ export function statusText({ phase, onDemand, currentAction, nextAction, steps, 
     case 'paused':
       return `Paused${reached ? ` after step ${reached.index + 1} of ${steps.length}` : ''}. Next: ${nextAction ?? 'nothing'}. Press Step for one more request, or Continue.`;
     case 'success':
+      if (resumedFrom) {
+        return `Going on from the authorization you got on “${resumedFrom}”: discovery, registration and sign-in happened there, so their messages stay grey here. This run only connected with the kept token.`;
+      }
       // A real provider's pages are on another site: the run went through them, the lab could not record them.
       if (steps.some((step) => !step.optional && states?.get(step.id) === 'pending')) {
         return 'Done. The messages still grey happened on another site, which the lab cannot record; every other step has the real request behind it.';

@@ -47,6 +47,16 @@ describe('buildBoard', () => {
     for (const step of diagram.steps.filter((candidate) => !candidate.optional)) expect(states.get(step.id), step.id).toBe('done');
   });
 
+  it('going on from a kept authorization: the steps up to the token stay pending, optional ones too, and the rest light', () => {
+    const all = [exchange('api', 'POST', '/mcp', 200, rpc('initialize')), exchange('api', 'POST', '/mcp', 202, rpc('notifications/initialized'))];
+    const exchanges = new Map(all.map((one) => [one.id, one]));
+    const { states } = buildBoard({ diagram, assignment: assign(diagram, all, { after: 'token' }), exchanges, outcome: 'success', failure: null, failedAction: null, after: 'token' });
+    const upToToken = diagram.steps.slice(0, diagram.steps.findIndex((step) => step.id === 'token') + 1);
+    for (const step of upToToken) expect(states.get(step.id), step.id).toBe('pending');
+    expect(states.get('initialize')).toBe('done');
+    expect(states.get('initialized')).toBe('done');
+  });
+
   it('while running, the next required message is active; when paused, it is not', () => {
     const some = upToCallback().slice(0, 3);
     expect(board(some, 'running').states.get('authorize')).toBe('active');

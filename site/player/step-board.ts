@@ -25,6 +25,8 @@ export interface BoardInput {
   failure: FlowFailure | null;
   /** The engine action that was running when the failure came (e.g. `authorize`). */
   failedAction: string | null;
+  /** The steps up to this one happened before this run, on another page (see `assign`). */
+  after?: string;
 }
 
 /**
@@ -72,7 +74,9 @@ export function buildBoard(input: BoardInput): Board {
     for (const [id, state] of states) if (state === 'active') states.set(id, 'pending');
   }
   if (outcome === 'success') {
-    for (const step of diagram.steps) if (step.optional && states.get(step.id) === 'pending') states.set(step.id, 'skipped');
+    // Steps that happened on another page stay pending: this run cannot say which optional ones they took.
+    const elsewhere = diagram.steps.findIndex((step) => step.id === input.after);
+    for (const step of diagram.steps.slice(elsewhere + 1)) if (step.optional && states.get(step.id) === 'pending') states.set(step.id, 'skipped');
   }
   return { states, exchangesOf, unexpected, failedStepId };
 }

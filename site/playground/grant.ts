@@ -1,4 +1,4 @@
-import type { CapturedExchange } from '../flow/types';
+import type { CapturedExchange, KeptAuthorization } from '../flow/types';
 
 /**
  * The newest grant the page holds: its access token and the scopes granted with it, read from the
@@ -26,4 +26,9 @@ export function latestGrant(exchanges: Iterable<CapturedExchange>): HeldGrant | 
     latest = { at: exchange.startedAt, grant: { accessToken: body.access_token, scopes } };
   }
   return latest?.grant ?? null;
+}
+
+/** The grant an authorization kept from another page holds. */
+export function heldGrantOf(kept: KeptAuthorization): HeldGrant {
+  return { accessToken: kept.tokens.access_token, scopes: (kept.tokens.scope ?? '').split(' ').filter(Boolean) };
 }
