@@ -15,7 +15,7 @@ export type SpecRevision = (typeof SPEC_REVISIONS)[number];
 export const RULE_PARTIES = ['client', 'mcp-server', 'authorization-server'] as const;
 
 /** The map's sections, in the order a client meets them. */
-export const RULE_TOPICS = ['discovery', 'registration', 'authorization', 'tokens', 'scopes', 'transports', 'security'] as const;
+export const RULE_TOPICS = ['discovery', 'registration', 'authorization', 'tokens', 'scopes', 'transports', 'tools', 'security'] as const;
 
 /** YAML reads an unquoted 2025-06-18 as a date; either form is accepted. */
 const revision = z.preprocess((value) => (value instanceof Date ? value.toISOString().slice(0, 10) : value), z.enum(SPEC_REVISIONS));

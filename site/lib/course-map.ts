@@ -11,6 +11,7 @@ export const RULE_TOPIC_LABELS: Record<(typeof RULE_TOPICS)[number], string> = {
   tokens: 'Tokens',
   scopes: 'Scopes and step-up',
   transports: 'Transports',
+  tools: 'Tools',
   security: 'Security',
 };
 

@@ -99,6 +99,8 @@ export const lessonSchema = z.object({
       registration: z.enum(REGISTRATIONS).optional(),
       /** A deliberate mistake to make on this run. */
       sabotage: z.enum(SABOTAGES).optional(),
+      /** Open the tool playground by itself once the run holds a token (a lesson about tools). Default: false. */
+      playground: z.boolean().optional(),
     })
     .optional(),
 

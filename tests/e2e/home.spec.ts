@@ -8,7 +8,7 @@ test.describe('home page', () => {
     await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link')).toHaveText(['Lessons', 'Course map', 'Tool playground', 'Run the flow', 'Connect a client', 'Server metadata']);
 
     const lessons = page.getByRole('region', { name: 'Lessons' }).getByRole('listitem');
-    await expect(lessons).toHaveCount(11);
+    await expect(lessons).toHaveCount(12);
     await expect(lessons.first().getByRole('link')).toHaveText(/Why an MCP server needs authorization/);
     await expect(lessons.filter({ hasText: 'Planned' })).toHaveCount(0);
 

@@ -47,7 +47,7 @@ test.describe('lessons', () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto('/lessons/');
     const hrefs = await page.locator('.lesson-list a').evaluateAll((links) => links.map((link) => link.getAttribute('href')!));
-    expect(hrefs.length).toBe(11);
+    expect(hrefs.length).toBe(12);
     for (const href of hrefs) {
       await page.goto(href);
       await page.evaluate(() => document.fonts.ready);
@@ -84,7 +84,7 @@ test('on a phone the lesson outline is a folded disclosure that opens by keyboar
   await expect(summary).toHaveText(/All lessons\s*3 of 11/);
   await tabTo(page, summary);
   await page.keyboard.press('Enter');
-  await expect(outline.getByRole('link')).toHaveCount(11);
+  await expect(outline.getByRole('link')).toHaveCount(12);
   await expect(outline.locator('[aria-current="page"]:visible')).toContainText('Discovery');
 });
 
