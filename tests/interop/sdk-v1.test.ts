@@ -56,7 +56,8 @@ describe.each<V1Transport>(['mcp', 'sse'])('SDK 1.32 client on /%s', (kind) => {
     const result = await session.client.callTool({ name: 'add', arguments: { a: 2.5, b: 40 } });
     expect(result.isError).toBeFalsy();
     expect(result.structuredContent).toEqual({ sum: 42.5 });
-    expect(result.content).toEqual([{ type: 'text', text: '42.5' }]);
+    // The same data as text, for clients that read only content (MCP Tools: Structured Content).
+    expect(result.content).toEqual([{ type: 'text', text: JSON.stringify({ sum: 42.5 }, null, 2) }]);
   });
 
   test('whoami reports the user, the registered client, the scopes and this endpoint as audience', async () => {
