@@ -85,7 +85,7 @@ describe('MCP over Streamable HTTP (/mcp)', () => {
     expect(names.sort()).toEqual(['add', 'countdown', 'save_note', 'whoami']);
 
     const add = await mcpRequest(tokens.access_token, toolCall('add', { a: 2, b: 40 }));
-    expect(add.answer.result).toMatchObject({ content: [{ type: 'text', text: '42' }], structuredContent: { sum: 42 } });
+    expect(add.answer.result).toMatchObject({ content: [{ type: 'text', text: JSON.stringify({ sum: 42 }, null, 2) }], structuredContent: { sum: 42 } });
 
     const countdown = toolCall('countdown', { seconds: 2 }, { progressToken: 'progress-1' });
     const counted = await postMcp(countdown, { token: tokens.access_token });
