@@ -9,7 +9,7 @@ test.describe('lessons', () => {
 
     const sidebarLinks = page.getByRole('navigation', { name: 'Lessons' }).getByRole('link');
     const total = await sidebarLinks.count();
-    expect(total).toBe(11);
+    expect(total).toBe(12);
     const titles = await sidebarLinks.allTextContents();
 
     for (let index = 0; index < total; index++) {
@@ -81,7 +81,7 @@ test('on a phone the lesson outline is a folded disclosure that opens by keyboar
   await expect(outline.getByRole('link')).toHaveCount(0);
   const summary = outline.locator('summary');
   await expect(summary).toBeVisible();
-  await expect(summary).toHaveText(/All lessons\s*3 of 11/);
+  await expect(summary).toHaveText(/All lessons\s*3 of 12/);
   await tabTo(page, summary);
   await page.keyboard.press('Enter');
   await expect(outline.getByRole('link')).toHaveCount(12);

@@ -88,7 +88,7 @@ test.describe('the tool playground in a lesson’s player', () => {
 
     // Hover over a tool name shows what the server says of it.
     await writeRequest(page, call('save_note', { text: 'hello' }));
-    await editor(page).getByText('"save_note"').hover();
+    await editor(page).locator('.view-lines').getByText('"save_note"').hover();
     await expect(page.locator('.monaco-hover').filter({ hasText: 'Save a note' })).toBeVisible({ timeout: 10_000 });
     await keepScreenshot(page, 'playground-editor');
   });
