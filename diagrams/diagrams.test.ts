@@ -37,9 +37,12 @@ test('every part of every auth option has its diagram, and every diagram belongs
   for (const option of AUTH_OPTION_IDS) {
     for (const transport of transportsOf(option)) {
       for (const part of ['main', ...AUTH_OPTIONS[option].onDemand] as const) {
-        const id = diagramIdFor(transport, part, option);
-        expect(files, `${option} ${transport} ${part}`).toContain(`${id}.mmd`);
-        named.add(`${id}.mmd`);
+        // 2026-07-28 has Streamable HTTP only; its main flow has its own diagram.
+        for (const revision of transport === 'streamable-http' ? (['2025-11-25', '2026-07-28'] as const) : (['2025-11-25'] as const)) {
+          const id = diagramIdFor(transport, part, option, revision);
+          expect(files, `${option} ${transport} ${part} ${revision}`).toContain(`${id}.mmd`);
+          named.add(`${id}.mmd`);
+        }
       }
     }
   }

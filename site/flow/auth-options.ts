@@ -1,4 +1,5 @@
 import { AUTH_OPTIONS as CATALOGUE, AUTH_OPTION_IDS as CATALOGUE_IDS, type AuthOptionEntry, type AuthOptionId } from '../../server/catalogue';
+import type { ProtocolRevision } from './mcp';
 import type { OnDemandAction, Registration, Transport } from './types';
 
 /**
@@ -99,10 +100,15 @@ export const optionsShownWith = (option: AuthOptionId) => TOGETHER[option];
 export const transportsOf = (option: AuthOptionId): Transport[] => (['streamable-http', 'sse'] as const).filter((transport) => AUTH_OPTIONS[option].endpoints[transport]);
 
 /** The option and transport whose main diagram this is, or null. */
-export function mainDiagramOf(diagramId: string): { option: AuthOptionId; transport: Transport } | null {
+export function mainDiagramOf(diagramId: string): { option: AuthOptionId; transport: Transport; revision: ProtocolRevision } | null {
+  // A 2026-07-28 main diagram is its 2025-11-25 twin's id with -2026 (site/flow/diagram.ts).
+  const stateless = diagramId.endsWith('-2026');
+  const id = stateless ? diagramId.slice(0, -'-2026'.length) : diagramId;
   for (const option of AUTH_OPTION_IDS) {
     for (const transport of transportsOf(option)) {
-      if (AUTH_OPTIONS[option].diagrams[transport]?.main === diagramId) return { option, transport };
+      if (AUTH_OPTIONS[option].diagrams[transport]?.main === id && (!stateless || transport === 'streamable-http')) {
+        return { option, transport, revision: stateless ? '2026-07-28' : '2025-11-25' };
+      }
     }
   }
   return null;
@@ -110,6 +116,7 @@ export function mainDiagramOf(diagramId: string): { option: AuthOptionId; transp
 
 /** The option a diagram (of any part) belongs to, or null. */
 export function optionOfDiagram(diagramId: string): AuthOptionId | null {
+  if (diagramId.endsWith('-2026')) return mainDiagramOf(diagramId)?.option ?? null;
   return AUTH_OPTION_IDS.find((option) => Object.values(AUTH_OPTIONS[option].diagrams).some((parts) => Object.values(parts ?? {}).includes(diagramId))) ?? null;
 }
 

@@ -1,4 +1,5 @@
 import { AUTH_OPTIONS, type AuthOptionId } from './auth-options';
+import { PROTOCOL_VERSION, STATELESS_REVISION, type ProtocolRevision } from './mcp';
 import type { ActorId, Channel, ExchangeMatcher, FlowDiagram, FlowStep, OnDemandAction, Transport } from './types';
 
 /**
@@ -155,7 +156,17 @@ function parseSpec(text: string): FlowStep['spec'] | null {
  * (site/flow/auth-options.ts). A part the option does not have is drawn on its main diagram, where
  * its exchanges show as not on the diagram.
  */
-export function diagramIdFor(transport: Transport, part: 'main' | OnDemandAction, option: AuthOptionId = 'worker'): string {
+export function diagramIdFor(transport: Transport, part: 'main' | OnDemandAction, option: AuthOptionId = 'worker', revision: ProtocolRevision = PROTOCOL_VERSION): string {
   const diagrams = AUTH_OPTIONS[option].diagrams[transport] ?? AUTH_OPTIONS[option].diagrams['streamable-http']!;
-  return diagrams[part] ?? diagrams.main!;
+  const own = part === 'main' ? undefined : diagrams[part];
+  if (own) return own; // the on-demand parts are the same requests under both revisions
+  // Under 2026-07-28 the main flow differs (server/discover instead of initialize).
+  return revision === STATELESS_REVISION ? statelessDiagramId(diagrams.main!) : diagrams.main!;
 }
+
+/**
+ * The main flow as a 2026-07-28 client runs it (server/discover instead of initialize): the
+ * 2025-11-25 diagram's id with `-2026`, in its own file (diagrams/<id>-2026.mmd).
+ */
+export const statelessDiagramId = (mainId: string) => `${mainId}${STATELESS_SUFFIX}`;
+export const STATELESS_SUFFIX = '-2026';

@@ -520,3 +520,57 @@ describe('going on from an authorization kept on another page', () => {
     expect(() => start({ transport: 'sse', serverUrl: `${ORIGIN}/sse` }, {}, { resume: kept })).toThrow(/kept authorization is for/);
   });
 });
+
+describe('speaking 2026-07-28', () => {
+  test('no handshake: server/discover after the token, then every request carries its metadata in _meta and the mirrored headers', async () => {
+    const flow = start({ revision: '2026-07-28' });
+    await flow.run.run();
+    expect(flow.failures()).toEqual([]);
+    expect(flow.outcome()).toEqual(['success']);
+    expect(flow.actions()).toEqual(['probe', 'resource-metadata', 'as-metadata', 'register', 'authorize', 'token', 'discover', 'list-tools', 'call-tool']);
+    const mcp = flow.exchanges().filter((exchange) => exchange.method === 'POST' && new URL(exchange.url).pathname === '/mcp');
+    const header = (exchange: CapturedExchange, name: string) => exchange.requestHeaders.find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];
+    expect(mcp.map((exchange) => [JSON.parse(exchange.requestBody!).method, exchange.status])).toEqual([
+      ['server/discover', 401],
+      ['server/discover', 200],
+      ['tools/list', 200],
+      ['tools/call', 200],
+    ]);
+    for (const exchange of mcp) {
+      const body = JSON.parse(exchange.requestBody!);
+      expect(body.params._meta).toMatchObject({ 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} });
+      expect(header(exchange, 'MCP-Protocol-Version')).toBe('2026-07-28');
+      expect(header(exchange, 'Mcp-Method')).toBe(body.method);
+    }
+    expect(header(mcp.at(-1)!, 'Mcp-Name')).toBe('whoami');
+    const registration = JSON.parse(flow.exchanges().find((exchange) => exchange.url.endsWith('/oauth/register'))!.requestBody!);
+    expect(registration.application_type).toBe('web');
+  });
+
+  test('2025-11-25 stays as it was: initialize first, no 2026 metadata, no application_type', async () => {
+    const flow = start();
+    await flow.run.run();
+    const first = JSON.parse(flow.exchanges()[0].requestBody!);
+    expect(first.method).toBe('initialize');
+    const registration = JSON.parse(flow.exchanges().find((exchange) => exchange.url.endsWith('/oauth/register'))!.requestBody!);
+    expect(registration.application_type).toBeUndefined();
+  });
+
+  test('on-demand parts work the same; a kept 2026 authorization goes on with server/discover only', async () => {
+    const flow = start({ revision: '2026-07-28' });
+    await flow.run.run();
+    expect(await flow.run.perform('refresh')).toBe('success');
+    expect(await flow.run.perform('step-up')).toBe('success');
+    const kept = flow.run.kept()!;
+    expect(kept.revision).toBe('2026-07-28');
+    const next = start({ revision: '2026-07-28' }, {}, { lab: flow.lab, resume: kept });
+    await next.run.run();
+    expect(next.outcome()).toEqual(['success']);
+    expect(next.actions()).toEqual(['discover']);
+    expect(await next.run.perform('revoke')).toBe('success');
+  });
+
+  test('there is no 2026-07-28 HTTP+SSE: the run refuses to start', () => {
+    expect(() => start({ revision: '2026-07-28', transport: 'sse', serverUrl: `${ORIGIN}/sse` })).toThrow(/no HTTP\+SSE/);
+  });
+});

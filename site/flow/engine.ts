@@ -3,7 +3,7 @@ import { Recorder, type Sent } from './capture';
 import { parseBearerChallenge, type BearerChallenge } from './challenge';
 import { audienceCheck, CHECK_FAILURES, issCheck, issuerMatchCheck, resourceSentCheck, s256Check, stateCheck, tokenAudienceCheck } from './checks';
 import { explain, failure, observe, type FailureId } from './failures';
-import { initializeParams, openSse, streamableHttp, type McpConnection } from './mcp';
+import { initializeParams, openSse, PROTOCOL_VERSION, STATELESS_REVISION, statelessHttp, streamableHttp, type McpConnection } from './mcp';
 import { newPkce, randomToken } from './pkce';
 import type { FlowCheck, FlowConfig, FlowEnvironment, FlowEvent, FlowFailure, FlowRun, KeptAuthorization, OnDemandAction, ToolCall, Transport } from './types';
 
@@ -21,6 +21,8 @@ const MAIN_ACTIONS: Record<Transport, readonly string[]> = {
   'streamable-http': ['probe', 'resource-metadata', 'as-metadata', 'register', 'authorize', 'token', 'initialize', 'list-tools', 'call-tool'],
   sse: ['probe', 'resource-metadata', 'as-metadata', 'register', 'authorize', 'token', 'open-stream', 'initialize', 'list-tools', 'call-tool'],
 };
+/** 2026-07-28 has no handshake: after the token, the client asks the server what it speaks (server/discover). */
+const STATELESS_ACTIONS = ['probe', 'resource-metadata', 'as-metadata', 'register', 'authorize', 'token', 'discover', 'list-tools', 'call-tool'];
 /**
  * A run that goes on from an authorization kept on another page knows the server, the client and
  * the tokens already: it only connects, which also shows whether the kept token still works.
@@ -29,6 +31,7 @@ const RESUMED_ACTIONS: Record<Transport, readonly string[]> = {
   'streamable-http': ['initialize'],
   sse: ['open-stream', 'initialize'],
 };
+const RESUMED_STATELESS_ACTIONS = ['discover'];
 const STEP_UP_CALL: ToolCall = { name: 'save_note', arguments: { text: 'Saved from the MCP Auth Lab flow player.' } };
 
 interface AuthServerMetadata {
@@ -59,8 +62,9 @@ class Stop extends Error {
 
 /** A run of the whole flow; or, given a kept authorization for the same endpoint, one that goes on from it. */
 export function createFlowRun(config: FlowConfig, env: FlowEnvironment, resume?: KeptAuthorization): FlowRun {
-  if (resume && (resume.serverUrl !== config.serverUrl || resume.transport !== config.transport)) {
-    throw new Error(`The kept authorization is for ${resume.serverUrl} (${resume.transport}), not ${config.serverUrl} (${config.transport})`);
+  const revision = (kept: { revision?: string }) => kept.revision ?? PROTOCOL_VERSION;
+  if (resume && (resume.serverUrl !== config.serverUrl || resume.transport !== config.transport || revision(resume) !== revision(config))) {
+    throw new Error(`The kept authorization is for ${resume.serverUrl} (${resume.transport}, ${revision(resume)}), not ${config.serverUrl} (${config.transport}, ${revision(config)})`);
   }
   return new Flow(config, env, resume);
 }
@@ -77,6 +81,9 @@ class Flow implements FlowRun {
   #paused = false;
   #busy: Promise<unknown> | null = null;
   #outcome: 'success' | 'failed' | 'cancelled' | null = null;
+
+  /** Speaking 2026-07-28: no initialize, metadata on every request. */
+  readonly #stateless: boolean;
 
   // What the client has learnt so far.
   readonly #serverUrl: string;
@@ -102,7 +109,9 @@ class Flow implements FlowRun {
     // The lab page and the server share an origin: the page's callback and client documents live there.
     this.#origin = new URL(config.serverUrl).origin;
     this.#redirectUri = `${this.#origin}/lab/callback`;
-    this.#actions = (resume ? RESUMED_ACTIONS : MAIN_ACTIONS)[config.transport];
+    this.#stateless = config.revision === STATELESS_REVISION;
+    if (this.#stateless && config.transport !== 'streamable-http') throw new Error(`${STATELESS_REVISION} has no HTTP+SSE transport`);
+    this.#actions = this.#stateless ? (resume ? RESUMED_STATELESS_ACTIONS : STATELESS_ACTIONS) : (resume ? RESUMED_ACTIONS : MAIN_ACTIONS)[config.transport];
     if (resume) {
       this.#issuer = resume.issuer;
       this.#server = { ...resume.authorizationServer };
@@ -166,6 +175,7 @@ class Flow implements FlowRun {
     return {
       serverUrl: this.#serverUrl,
       transport: this.config.transport,
+      ...(this.config.revision && { revision: this.config.revision }),
       registration: this.config.registration,
       issuer: this.#issuer,
       authorizationServer: {
@@ -232,6 +242,7 @@ class Flow implements FlowRun {
       case 'token': return this.#redeemCode();
       case 'open-stream': return this.#openStream();
       case 'initialize': return this.#initialize();
+      case 'discover': return this.#discover();
       case 'list-tools': return this.#rpc('tools/list').then(() => {});
       case 'call-tool': return this.#callTool(this.config.toolCall ?? { name: 'whoami', arguments: {} });
       default: throw new Error(`unknown action ${name}`);
@@ -258,6 +269,10 @@ class Flow implements FlowRun {
       const opened = await this.#http.open('mcp', this.#serverUrl, { headers: { Accept: 'text/event-stream' }, signal: this.#signal() });
       void opened.reader?.cancel(); // a server that lets anyone in would keep the stream open
       sent = opened;
+    } else if (this.#stateless) {
+      // 2026-07-28: no handshake to start with; the client's first request is a real one.
+      this.#mcp = statelessHttp(this.#http, this.#serverUrl, this.#signal());
+      sent = (await this.#mcp.request('server/discover', {}, undefined)).sent;
     } else {
       this.#mcp = streamableHttp(this.#http, this.#serverUrl, this.#signal());
       sent = (await this.#mcp.request('initialize', initializeParams(), undefined)).sent;
@@ -313,6 +328,8 @@ class Flow implements FlowRun {
             grant_types: ['authorization_code', 'refresh_token'],
             response_types: ['code'],
             token_endpoint_auth_method: 'none',
+            // 2026-07-28 (SEP-837): say what kind of app this is, so OpenID providers apply the right redirect rules.
+            ...(this.#stateless && { application_type: 'web' }),
           }),
           signal: this.#signal(),
         });
@@ -416,6 +433,16 @@ class Flow implements FlowRun {
     await this.#rpc('initialize', initializeParams());
     const { sent } = await this.#mcp!.notify('notifications/initialized', this.#tokens!.access_token);
     if (!sent.exchange.status || sent.exchange.status >= 300) throw this.#refused(sent);
+  }
+
+  /** 2026-07-28: server/discover says which revisions, capabilities and identity the server has. */
+  async #discover(): Promise<void> {
+    this.#mcp ??= statelessHttp(this.#http, this.#serverUrl, this.#signal());
+    const result = await this.#rpc('server/discover');
+    const versions = result.supportedVersions;
+    if (Array.isArray(versions) && !versions.includes(STATELESS_REVISION)) {
+      throw new Stop(failure('unexpected-response', `The server supports ${versions.join(', ')}, not ${STATELESS_REVISION}.`));
+    }
   }
 
   async #callTool(call: { name: string; arguments: Record<string, unknown> }): Promise<void> {

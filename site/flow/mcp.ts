@@ -10,6 +10,10 @@ import { parseSse, SseParser, type SseEvent } from './sse';
  *     URL; each message is POSTed there (202 Accepted) and its answer arrives on the stream.
  */
 export const PROTOCOL_VERSION = '2025-11-25';
+/** The revisions the in-page client speaks: 2025-11-25 with its initialize handshake, 2026-07-28 stateless. */
+export const PROTOCOL_REVISIONS = ['2025-11-25', '2026-07-28'] as const;
+export type ProtocolRevision = (typeof PROTOCOL_REVISIONS)[number];
+export const STATELESS_REVISION: ProtocolRevision = '2026-07-28';
 const CLIENT_INFO = { name: 'mcp-auth-lab-page', title: 'MCP Auth Lab (in your browser)', version: '1.0.0' };
 
 export interface JsonRpcReply {
@@ -78,6 +82,73 @@ export function streamableHttp(recorder: Recorder, endpoint: string, signal: Abo
         sessionId = sent.header('mcp-session-id') ?? undefined;
       }
       return { sent, reply };
+    },
+    notify: (method, token, params) => post({ method, ...(params && { params }) }, token).then((sent) => ({ sent })),
+    listen: () => () => {},
+    close() {},
+  };
+}
+
+/**
+ * 2026-07-28 puts in every request what the handshake used to agree once: the protocol version,
+ * the client's capabilities and who it is, in `params._meta` (Versioning, "Request metadata").
+ */
+export function withRequestMeta(params: Record<string, unknown> | undefined): Record<string, unknown> {
+  const meta = (params?._meta as Record<string, unknown> | undefined) ?? {};
+  return {
+    ...params,
+    _meta: {
+      ...meta,
+      'io.modelcontextprotocol/protocolVersion': STATELESS_REVISION,
+      'io.modelcontextprotocol/clientCapabilities': {},
+      'io.modelcontextprotocol/clientInfo': CLIENT_INFO,
+    },
+  };
+}
+
+/**
+ * The headers 2026-07-28 requires on every POST (Streamable HTTP, "Request Metadata"), mirrored
+ * from the body so intermediaries can route without parsing it: the version, the method, and for
+ * `tools/call` the tool's name. Read from the message as sent, so a body edited by hand gets
+ * headers that say what it says (and a server that checks them, the mismatch it would see).
+ */
+export function requestMetaHeaders(message: unknown): Record<string, string> {
+  const body = (message && typeof message === 'object' ? message : {}) as { method?: unknown; params?: { name?: unknown; uri?: unknown; _meta?: Record<string, unknown> } };
+  const version = body.params?._meta?.['io.modelcontextprotocol/protocolVersion'];
+  const headers: Record<string, string> = { 'MCP-Protocol-Version': typeof version === 'string' ? version : STATELESS_REVISION };
+  if (typeof body.method === 'string') headers['Mcp-Method'] = body.method;
+  const name = body.params?.name ?? body.params?.uri;
+  if (typeof name === 'string') headers['Mcp-Name'] = mcpHeaderValue(name);
+  return headers;
+}
+
+/** Header values must be visible ASCII without edge whitespace; anything else goes as `=?base64?…?=` (Streamable HTTP, "Value Encoding"). */
+export function mcpHeaderValue(value: string): string {
+  const plain = /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/.test(value);
+  const looksEncoded = value.startsWith('=?base64?') && value.endsWith('?=');
+  if (plain && !looksEncoded) return value;
+  return `=?base64?${btoa(String.fromCharCode(...new TextEncoder().encode(value)))}?=`;
+}
+
+/**
+ * Streamable HTTP as 2026-07-28 has it: stateless, no initialize, no session. Each request carries
+ * its own metadata (`_meta` and the mirrored headers); the answer is the POST's response.
+ */
+export function statelessHttp(recorder: Recorder, endpoint: string, signal: AbortSignal): McpConnection {
+  let nextId = 1;
+  const post = (message: Record<string, unknown>, token: string | undefined) => {
+    const body = { jsonrpc: '2.0', ...message };
+    const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', ...requestMetaHeaders(body) };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    return recorder.send('mcp', endpoint, { method: 'POST', headers, body: JSON.stringify(body), signal });
+  };
+  return {
+    async request(method, params, token, chosenId) {
+      const id = chosenId ?? nextId++;
+      const sent = await post({ id, method, params: withRequestMeta(params) }, token);
+      if (!sent.exchange.status || sent.exchange.status >= 300) return { sent };
+      const messages = sent.header('content-type')?.startsWith('text/event-stream') ? parseSse(sent.text).map((event) => json(event.data)) : [json(sent.text)];
+      return { sent, reply: messages.find((message): message is JsonRpcReply => (message as JsonRpcReply)?.id === id) };
     },
     notify: (method, token, params) => post({ method, ...(params && { params }) }, token).then((sent) => ({ sent })),
     listen: () => () => {},

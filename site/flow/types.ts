@@ -3,6 +3,7 @@
  * One engine runs every mode (step, run, replay) and every auth option; what differs is data.
  */
 import type { ActorId, CapturedExchange, Channel } from '../../server/lab/exchange';
+import type { ProtocolRevision } from './mcp';
 
 export type { ActorId, CapturedExchange, Channel };
 
@@ -66,6 +67,8 @@ export interface FlowConfig {
   /** The MCP endpoint, e.g. `https://lab.example.com/mcp`. */
   serverUrl: string;
   transport: Transport;
+  /** The MCP protocol revision the client speaks; default 2025-11-25 (initialize handshake). 2026-07-28 is stateless, Streamable HTTP only. */
+  revision?: ProtocolRevision;
   registration: Registration;
   /** Scopes to request (default: what the 401 challenge names). */
   scopes?: string[];
@@ -129,6 +132,8 @@ export type FlowEvent =
 export interface KeptAuthorization {
   serverUrl: string;
   transport: Transport;
+  /** The protocol revision the client spoke; absent: 2025-11-25. */
+  revision?: ProtocolRevision;
   registration: Registration;
   issuer: string;
   authorizationServer: {

@@ -11,7 +11,8 @@ import { h } from './dom';
 import { renderInspector, stateWord } from './inspector';
 import { hideNotice, renderChecks, renderUnexpected, showFailureNotice, showMessage } from './panels';
 import { fetchProviders, providerNote, type ProviderInfo } from './provider-note';
-import { applyOption, chosenOption, explainCimd, lockOptions, readConfig } from './run-options';
+import { applyOption, chosenOption, chosenRevision, explainCimd, lockOptions, readConfig } from './run-options';
+import type { ProtocolRevision } from '../flow/mcp';
 import { statusText, type Phase } from './status-text';
 import { afterFirstPaint, renderDiagram, whenNear, type RenderedDiagram } from './render-diagram';
 import { PopupBlockedError, SignInWindow } from './sign-in-window';
@@ -45,6 +46,7 @@ export class PlayerController {
   readonly #views: Map<string, View>;
   #option: AuthOptionId;
   #transport: Transport;
+  #revision: ProtocolRevision;
   /** Which providers the server uses (simulated or real), once it said. */
   #providers: ProviderInfo[] | null = null;
   #part: Part = 'main';
@@ -88,6 +90,7 @@ export class PlayerController {
     const [first] = offeredOptions(diagrams);
     this.#option = first?.option ?? 'worker';
     this.#transport = first?.transport ?? 'streamable-http';
+    this.#revision = chosenRevision(root);
     this.#announcer = new Announcer(this.#el('[data-fp-live]'));
     this.#tools = new ToolPlayground(this.#el('[data-playground]'), {
       serverUrl: () => serverUrlFor(location.origin, this.#option, this.#transport),
@@ -101,6 +104,7 @@ export class PlayerController {
     this.#bind();
     explainCimd(this.#root);
     this.#applyOption();
+    this.#showRevision();
     this.#renderKept();
     if (offeredOptions(diagrams).some(({ option }) => option !== 'worker')) {
       void fetchProviders(location.origin).then((providers) => {
@@ -124,7 +128,7 @@ export class PlayerController {
 
   /** The view on screen: the current option's and transport's diagram for the current part, or the only one. */
   #view(): View {
-    const wanted = this.#views.get(diagramIdFor(this.#transport, this.#part, this.#option));
+    const wanted = this.#views.get(diagramIdFor(this.#transport, this.#part, this.#option, this.#revision));
     return wanted ?? this.#views.values().next().value!;
   }
 
@@ -157,6 +161,17 @@ export class PlayerController {
         this.#showPart('main');
       }),
     );
+    this.#root.querySelectorAll<HTMLInputElement>('input[name$="-revision"]').forEach((input) =>
+      input.addEventListener('change', () => {
+        this.#reset();
+        this.#revision = input.value as ProtocolRevision;
+        this.#applyOption(); // 2026-07-28 has no HTTP+SSE: the transport moves to Streamable HTTP
+        this.#transport = (this.#root.querySelector<HTMLInputElement>('input[name$="-transport"]:checked')?.value as Transport | undefined) ?? 'streamable-http';
+        this.#showPart('main', { force: true });
+        this.#showRevision();
+        this.#renderKept();
+      }),
+    );
     this.#root.querySelectorAll<HTMLInputElement>('input[name$="-option"]').forEach((input) =>
       input.addEventListener('change', () => {
         const option = chosenOption(this.#root);
@@ -180,6 +195,14 @@ export class PlayerController {
     this.#el('[data-fp-after-intro]').textContent = option.onDemand.includes('refresh')
       ? 'The client holds an access token and a refresh token now. Use them the way a real client would, and watch each request join the trace.'
       : 'The client holds an access token from the provider now, and no refresh token: this provider issues none to a public client, and offers no revocation endpoint, so there is nothing to refresh or revoke. Step up, or call a tool, and watch each request join the trace.';
+  }
+
+  /** The header's spec badge says the revision this page's client speaks, and links that revision. */
+  #showRevision(): void {
+    const badge = document.querySelector<HTMLAnchorElement>('[data-spec-badge]');
+    if (!badge) return;
+    badge.textContent = `Spec ${this.#revision}`;
+    badge.href = `https://modelcontextprotocol.io/specification/${this.#revision}/basic/authorization`;
   }
 
   #renderProvider(): void {
@@ -344,7 +367,10 @@ export class PlayerController {
   /** Offers, before a run, the authorizations this tab kept for an option and transport this player can show. */
   #renderKept(): void {
     const panel = this.#el('[data-fp-kept]');
-    const usable = this.#phase === 'idle' ? keptAuthorizations(sessionStorage, Date.now()).filter(({ option, transport }) => this.#views.has(diagramIdFor(transport, 'main', option))) : [];
+    const usable =
+      this.#phase === 'idle'
+        ? keptAuthorizations(sessionStorage, Date.now()).filter(({ option, transport, kept }) => this.#views.has(diagramIdFor(transport, 'main', option, kept.revision)))
+        : [];
     panel.hidden = usable.length === 0;
     if (usable.length === 0) return panel.replaceChildren();
     const time = (epochMs: number) => new Date(epochMs).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
@@ -365,7 +391,7 @@ export class PlayerController {
             h(
               'span',
               {},
-              h('strong', {}, `${AUTH_OPTIONS[entry.option].label}, ${entry.transport === 'sse' ? 'legacy SSE' : 'Streamable HTTP'}`),
+              h('strong', {}, `${AUTH_OPTIONS[entry.option].label}, ${entry.transport === 'sse' ? 'legacy SSE' : 'Streamable HTTP'}, ${entry.kept.revision ?? '2025-11-25'}`),
               `: ${entry.kept.tokens.scope || 'no scope named'}, from “${entry.page.title}” at ${time(entry.kept.obtainedAt)}`,
               entry.kept.expiresAt ? `, valid until ${time(entry.kept.expiresAt)}` : '',
               '.',
@@ -382,14 +408,17 @@ export class PlayerController {
     if (this.#phase !== 'idle') this.#reset();
     const optionInput = this.#root.querySelector<HTMLInputElement>(`input[name$="-option"][value="${entry.option}"]`);
     if (optionInput) optionInput.checked = true;
+    const revision = entry.kept.revision ?? '2025-11-25';
+    const revisionInput = this.#root.querySelector<HTMLInputElement>(`input[name$="-revision"][value="${revision}"]`);
+    if (revisionInput) revisionInput.checked = true;
+    this.#revision = revision;
+    this.#option = entry.option;
+    this.#applyOption();
     const transportInput = this.#root.querySelector<HTMLInputElement>(`input[name$="-transport"][value="${entry.transport}"]`);
     if (transportInput) transportInput.checked = true;
-    if (this.#option !== entry.option) {
-      this.#option = entry.option;
-      this.#applyOption();
-    }
     this.#transport = entry.transport;
     this.#showPart('main', { force: true });
+    this.#showRevision();
     this.#resumedFrom = entry;
     this.#el('[data-fp-kept]').hidden = true;
     this.#el<HTMLButtonElement>('[data-fp-action="run"]').focus();
@@ -399,7 +428,7 @@ export class PlayerController {
   /** After the run or an on-demand part succeeded: keep what the client holds now (a revoked grant: forget it). */
   #keep(run: FlowRun): void {
     const kept = run.kept();
-    if (!kept) return forgetAuthorization(sessionStorage, this.#option, this.#transport);
+    if (!kept) return forgetAuthorization(sessionStorage, this.#option, this.#transport, this.#revision);
     // Nothing new since the page it came from: it still came from there.
     const unchanged = this.#resumedFrom && this.#resumedFrom.kept.obtainedAt === kept.obtainedAt;
     const title = document.querySelector('h1')?.textContent?.trim() || document.title;
@@ -462,7 +491,7 @@ export class PlayerController {
         lockOptions(this.#root, false);
         if (event.outcome === 'success' && this.#run) this.#keep(this.#run);
         // A kept token that no longer works is not worth offering again.
-        if (event.outcome === 'failed' && this.#resumedFrom) forgetAuthorization(sessionStorage, this.#resumedFrom.option, this.#resumedFrom.transport);
+        if (event.outcome === 'failed' && this.#resumedFrom) forgetAuthorization(sessionStorage, this.#resumedFrom.option, this.#resumedFrom.transport, this.#resumedFrom.kept.revision);
         break;
     }
     this.#update();
@@ -503,7 +532,7 @@ export class PlayerController {
   /** Which diagram an exchange is drawn on: its part of the run (tool calls from the editor: the main flow). */
   #diagramOf(exchange: CapturedExchange): string {
     const part = exchange.id.startsWith('tool-') ? 'main' : partOf(this.#events, exchange);
-    return diagramIdFor(this.#transport, part, this.#option);
+    return diagramIdFor(this.#transport, part, this.#option, this.#revision);
   }
 
   #update(options: { announce?: boolean } = {}): void {

@@ -15,7 +15,7 @@ export function offeredOptions(diagrams: Pick<FlowDiagram, 'id'>[]): { option: A
   const offered = new Map<AuthOptionId, { option: AuthOptionId; transport: Transport }>();
   for (const diagram of diagrams) {
     const main = mainDiagramOf(diagram.id);
-    if (main && !offered.has(main.option)) offered.set(main.option, main); // its first transport is the one shown first
+    if (main && !offered.has(main.option)) offered.set(main.option, { option: main.option, transport: main.transport }); // its first transport is the one shown first
   }
   return [...offered.values()];
 }
@@ -31,7 +31,12 @@ export function playerDiagramIds(mainId: string, options?: AuthOptionId[]): stri
   const ids = shown.flatMap((option) => {
     const transports = transportsOf(option);
     const ordered = option === main.option ? [main.transport, ...transports.filter((transport) => transport !== main.transport)] : transports;
-    return ordered.flatMap((transport) => (['main', ...AUTH_OPTIONS[option].onDemand] as Part[]).map((part) => diagramIdFor(transport, part, option)));
+    return ordered.flatMap((transport) => [
+      ...(['main', ...AUTH_OPTIONS[option].onDemand] as Part[]).map((part) => diagramIdFor(transport, part, option)),
+      // The 2026-07-28 main flow, where that revision has the transport (Streamable HTTP only).
+      ...(transport === 'streamable-http' ? [diagramIdFor(transport, 'main', option, '2026-07-28')] : []),
+    ]);
   });
-  return [...new Set(ids)];
+  // A lesson that names a 2026-07-28 diagram starts on it.
+  return [...new Set([mainId, ...ids])];
 }

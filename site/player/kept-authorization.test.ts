@@ -57,6 +57,15 @@ describe('kept authorizations', () => {
     expect(storage.length).toBe(0);
   });
 
+  it('keeps a 2026-07-28 authorization apart from a 2025-11-25 one for the same endpoint', () => {
+    const storage = memoryStorage();
+    keepAuthorization(storage, entry('worker', 'streamable-http'));
+    keepAuthorization(storage, entry('worker', 'streamable-http', { revision: '2026-07-28', obtainedAt: NOW - 10 }));
+    expect(keptAuthorizations(storage, NOW).map(({ kept }) => kept.revision ?? '2025-11-25')).toEqual(['2026-07-28', '2025-11-25']);
+    forgetAuthorization(storage, 'worker', 'streamable-http', '2026-07-28');
+    expect(keptAuthorizations(storage, NOW).map(({ kept }) => kept.revision ?? '2025-11-25')).toEqual(['2025-11-25']);
+  });
+
   it('forgets a token that expires within a minute, and keeps one that does not say when it expires', () => {
     const storage = memoryStorage();
     keepAuthorization(storage, entry('worker', 'streamable-http', { expiresAt: NOW + 30_000 }));
@@ -73,7 +82,7 @@ describe('kept authorizations', () => {
     expect(keptAuthorizations(storage, NOW)).toEqual([]);
     const broken = entry('worker', 'sse');
     delete (broken.kept.tokens as Partial<KeptAuthorization['tokens']>).access_token;
-    storage.setItem('mcp-auth-lab:kept-authorizations', JSON.stringify({ 'worker sse': broken, 'worker streamable-http': entry('worker', 'streamable-http') }));
+    storage.setItem('mcp-auth-lab:kept-authorizations', JSON.stringify({ 'worker sse 2025-11-25': broken, 'worker streamable-http 2025-11-25': entry('worker', 'streamable-http') }));
     expect(keptAuthorizations(storage, NOW).map(({ transport }) => transport)).toEqual(['streamable-http']);
   });
 

@@ -1,10 +1,11 @@
 import type { AuthOptionId } from '../flow/auth-options';
+import type { ProtocolRevision } from '../flow/mcp';
 import type { KeptAuthorization, Transport } from '../flow/types';
 
 /**
  * Authorizations a player keeps for the other pages of this tab: after a run succeeds, its tokens
  * and what the client learnt (site/flow/engine.ts `kept()`) go into sessionStorage, one per auth
- * option and transport, so the playground page or the next lesson can go on with them instead of
+ * option, transport and protocol revision, so the playground page or the next lesson can go on with them instead of
  * signing in again. sessionStorage, not localStorage: it belongs to this tab and ends with it, like
  * the page's own memory would; the tokens are the ones the page showed anyway. Pure over a Storage.
  */
@@ -20,7 +21,7 @@ const KEY = 'mcp-auth-lab:kept-authorizations';
 /** Not offered when the access token has less than this left: the first call would already fail. */
 const MARGIN_MS = 60_000;
 
-const entryKey = (option: string, transport: string) => `${option} ${transport}`;
+const entryKey = (option: string, transport: string, revision: string = '2025-11-25') => `${option} ${transport} ${revision}`;
 
 function readAll(storage: Storage): Record<string, KeptEntry> {
   try {
@@ -60,11 +61,11 @@ export function keptAuthorizations(storage: Storage, now: number): KeptEntry[] {
 }
 
 export function keepAuthorization(storage: Storage, entry: KeptEntry): void {
-  writeAll(storage, { ...readAll(storage), [entryKey(entry.option, entry.transport)]: entry });
+  writeAll(storage, { ...readAll(storage), [entryKey(entry.option, entry.transport, entry.kept.revision)]: entry });
 }
 
-export function forgetAuthorization(storage: Storage, option: AuthOptionId, transport: Transport): void {
+export function forgetAuthorization(storage: Storage, option: AuthOptionId, transport: Transport, revision?: ProtocolRevision): void {
   const all = readAll(storage);
-  delete all[entryKey(option, transport)];
+  delete all[entryKey(option, transport, revision)];
   writeAll(storage, all);
 }

@@ -1,4 +1,5 @@
 import { AUTH_OPTIONS, serverUrlFor, transportsOf, type AuthOptionId } from '../flow/auth-options';
+import { PROTOCOL_VERSION, STATELESS_REVISION, type ProtocolRevision } from '../flow/mcp';
 import type { FlowConfig, Registration, Sabotage, Transport } from '../flow/types';
 import { formField, formFields } from './dom';
 
@@ -9,6 +10,11 @@ import { formField, formFields } from './dom';
  */
 const cimdNeedsHttps = () => location.protocol !== 'https:';
 
+/** The protocol revision chosen in the player. */
+export function chosenRevision(root: HTMLElement): ProtocolRevision {
+  return (root.querySelector<HTMLInputElement>('input[name$="-revision"]:checked')?.value as ProtocolRevision | undefined) ?? PROTOCOL_VERSION;
+}
+
 export function readConfig(root: HTMLElement, option: AuthOptionId, transport: Transport): FlowConfig {
   const chosen = (root.querySelector<HTMLInputElement>('input[name$="-registration"]:checked')?.value ?? 'dcr') as Registration;
   const registration = AUTH_OPTIONS[option].registrations.includes(chosen) ? chosen : 'dcr';
@@ -16,6 +22,7 @@ export function readConfig(root: HTMLElement, option: AuthOptionId, transport: T
   return {
     serverUrl: serverUrlFor(location.origin, option, transport),
     transport,
+    revision: chosenRevision(root),
     registration,
     toolCall: AUTH_OPTIONS[option].toolCall,
     ...(sabotage && { sabotage }),
@@ -28,7 +35,10 @@ export function chosenOption(root: HTMLElement): AuthOptionId | null {
 }
 
 /** Why a control is off for an option, or null when it is not (CIMD on http is explained by explainCimd). */
-function unavailableFor(option: AuthOptionId, control: { name: string; value: string }): string | null {
+function unavailableFor(option: AuthOptionId, control: { name: string; value: string }, revision: ProtocolRevision): string | null {
+  if (control.name.endsWith('-transport') && control.value === 'sse' && revision === STATELESS_REVISION) {
+    return 'Not in 2026-07-28: HTTP+SSE is the 2024-11-05 transport (deprecated); a client of 2026-07-28 speaks Streamable HTTP only.';
+  }
   if (control.name.endsWith('-registration') && !AUTH_OPTIONS[option].registrations.includes(control.value as Registration)) {
     return 'Not at option 3b: the client registers at the provider, which is its authorization server. The lab’s pre-registered client exists only at the Worker’s.';
   }
@@ -42,12 +52,13 @@ const controls = (root: HTMLElement) => [...root.querySelectorAll<HTMLInputEleme
 
 /** Disables what the option cannot take (and moves a checked radio off it), with the note that says why. */
 export function applyOption(root: HTMLElement, option: AuthOptionId): void {
+  const revision = chosenRevision(root);
   const notes = { registration: root.querySelector<HTMLElement>('[data-registration-note]'), transport: root.querySelector<HTMLElement>('[data-fp-transports]') };
   let registrationNote: string | null = null;
   let transportNote: string | null = null;
   for (const control of controls(root)) {
     if (control.type !== 'radio' || control.name.endsWith('-option')) continue;
-    const why = unavailableFor(option, control);
+    const why = unavailableFor(option, control, revision);
     control.dataset.unavailable = why === null ? '' : 'true';
     if (why === null) continue;
     if (control.name.endsWith('-registration')) registrationNote = why;

@@ -1,6 +1,6 @@
 import { Recorder } from '../flow/capture';
 import { parseBearerChallenge, type BearerChallenge } from '../flow/challenge';
-import { initializeParams, openSse, PROTOCOL_VERSION, type JsonRpcReply, type McpConnection } from '../flow/mcp';
+import { initializeParams, openSse, PROTOCOL_VERSION, requestMetaHeaders, STATELESS_REVISION, withRequestMeta, type JsonRpcReply, type McpConnection, type ProtocolRevision } from '../flow/mcp';
 import { SseParser } from '../flow/sse';
 import type { CapturedExchange, Transport } from '../flow/types';
 import { toolsFromList, ToolListError, type PlaygroundTool } from './tool-catalog';
@@ -68,14 +68,17 @@ export class PlaygroundClient {
   readonly #recorder: Recorder;
   readonly #serverUrl: string;
   readonly #transport: Transport;
+  /** 2026-07-28: each request gets its metadata (_meta and the Mcp-* headers), and Cancel only closes the stream. */
+  readonly #stateless: boolean;
   readonly #abort = new AbortController();
   #sse: { token: string; connection: McpConnection } | null = null;
   #listId = 0;
 
   /** `serverUrl`: the MCP endpoint the token was issued for (it is refused anywhere else). */
-  constructor(options: { serverUrl: string; transport: Transport; traceId: string; record(exchange: CapturedExchange): void }) {
+  constructor(options: { serverUrl: string; transport: Transport; revision?: ProtocolRevision; traceId: string; record(exchange: CapturedExchange): void }) {
     this.#serverUrl = options.serverUrl;
     this.#transport = options.transport;
+    this.#stateless = options.revision === STATELESS_REVISION;
     this.#recorder = new Recorder({
       fetch: (input, init) => fetch(input, init),
       now: () => Date.now(),
@@ -136,14 +139,17 @@ export class PlaygroundClient {
     this.#abort.signal.addEventListener('abort', onClose, { once: true });
     let cancelled = false;
     let finished = false;
+    // 2026-07-28: the client adds what initialize used to agree (in _meta) and mirrors the body in
+    // headers, as an SDK would; a text that is not a JSON object is sent as written.
+    const sentBody = this.#stateless && parsed ? JSON.stringify({ ...parsed, params: withRequestMeta(parsed.params) }) : text;
     const headers = {
       'Content-Type': 'application/json',
       Accept: 'application/json, text/event-stream',
       Authorization: `Bearer ${token}`,
-      'MCP-Protocol-Version': PROTOCOL_VERSION,
+      ...(this.#stateless ? requestMetaHeaders(jsonOf(sentBody)) : { 'MCP-Protocol-Version': PROTOCOL_VERSION }),
     };
     const done = (async (): Promise<CallOutcome> => {
-      const opened = await this.#recorder.open('mcp', this.#serverUrl, { method: 'POST', headers, body: text, signal: stop.signal });
+      const opened = await this.#recorder.open('mcp', this.#serverUrl, { method: 'POST', headers, body: sentBody, signal: stop.signal });
       const base = { exchange: opened.exchange, status: opened.exchange.status, challenge: parseBearerChallenge(opened.header('www-authenticate')), progress };
       if (!opened.reader) return { ...base, reply: jsonOf(opened.text) as JsonRpcReply | undefined, cancelled };
       const decoder = new TextDecoder();
@@ -180,7 +186,8 @@ export class PlaygroundClient {
       cancel: async () => {
         if (finished || cancelled) return;
         cancelled = true;
-        if (isRequestId(parsed?.id)) {
+        // 2026-07-28 has no notifications/cancelled over Streamable HTTP: closing the stream is the cancellation.
+        if (isRequestId(parsed?.id) && !this.#stateless) {
           await this.#recorder.send('mcp', this.#serverUrl, {
             method: 'POST',
             headers,

@@ -10,6 +10,8 @@
  * The token is shown only when the learner reveals it. Masked, the snippets read it from the
  * MCP_TOKEN environment variable and refuse to run without it: a masked value must never be sent.
  */
+
+import { mcpHeaderValue } from '../flow/mcp';
 export interface CallForSnippet {
   /** The MCP endpoint URL, e.g. https://lab.example.com/mcp or …/github/mcp, or …/sse for legacy. */
   endpoint: string;
@@ -78,15 +80,6 @@ const data = (message: unknown) => `--data ${shellQuote(JSON.stringify(message))
 /** 2026-07-28 and later ("modern" MCP): no initialize; every request carries its own metadata. */
 const FIRST_MODERN_PROTOCOL_VERSION = '2026-07-28';
 const isModern = (protocolVersion: string) => protocolVersion >= FIRST_MODERN_PROTOCOL_VERSION;
-
-/** Header values must be visible ASCII without edge whitespace; anything else goes as `=?base64?…?=` (Streamable HTTP, "Value Encoding"). */
-function mcpHeaderValue(value: string): string {
-  const plain = /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/.test(value);
-  const looksEncoded = value.startsWith('=?base64?') && value.endsWith('?=');
-  if (plain && !looksEncoded) return value;
-  const utf8 = new TextEncoder().encode(value);
-  return `=?base64?${btoa(String.fromCharCode(...utf8))}?=`;
-}
 
 /**
  * The message a modern server expects: the learner's request with the per-request envelope added

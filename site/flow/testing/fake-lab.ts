@@ -81,6 +81,8 @@ export function fakeLab(origin = 'http://lab.test', tweaks: Tweaks = {}) {
     const result =
       message.method === 'initialize'
         ? { protocolVersion: '2025-11-25', capabilities: { tools: {} }, serverInfo: { name: 'fake', version: '1' } }
+        : message.method === 'server/discover'
+          ? { supportedVersions: ['2025-11-25', '2026-07-28'], capabilities: { tools: {} }, serverInfo: { name: 'fake', version: '1' } }
         : message.method === 'tools/list'
           ? { tools: [{ name: 'whoami' }, { name: 'save_note' }] }
           : { content: [{ type: 'text', text: `${message.params?.name} ran for ${grant.clientId} with ${grant.scope}` }] };
