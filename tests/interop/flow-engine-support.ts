@@ -149,7 +149,7 @@ export function pictureOf({ browser, run, events, option }: Session): Picture {
   const all = orderExchanges([...pageExchanges(events), ...browser.fromWorker.values()]);
   const parts = new Map<string, CapturedExchange[]>();
   for (const exchange of all) {
-    const id = diagramIdFor(run.config.transport, partOf(events, exchange), option);
+    const id = diagramIdFor(run.config.transport, partOf(events, exchange), option, run.config.revision);
     parts.set(id, [...(parts.get(id) ?? []), exchange]);
   }
   const assignments = new Map<string, Assignment>([...parts].map(([id, exchanges]) => [id, assign(diagrams.get(id)!, exchanges)]));
