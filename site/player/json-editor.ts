@@ -1,8 +1,8 @@
 /**
  * Monaco, trimmed to what a JSON-RPC request needs: the core editor, the JSON language and a few
  * editing contributions, with the editor and JSON workers only (the full package, with the
- * TypeScript worker, weighs about 2.5 MB gzipped). Imported dynamically by tool-console.ts the
- * first time the learner opens the editor.
+ * TypeScript worker, weighs about 2.5 MB gzipped). Imported dynamically by playground/playground.ts
+ * the first time the learner opens the editor.
  */
 import * as monaco from 'monaco-editor/editor/editor.api';
 import 'monaco-editor/language/json/monaco.contribution';
@@ -16,7 +16,6 @@ import 'monaco-editor/editor/contrib/hover/browser/hoverContribution';
 import 'monaco-editor/editor/contrib/suggest/browser/suggestController';
 import 'monaco-editor/editor/contrib/wordHighlighter/browser/wordHighlighter';
 import 'monaco-editor/editor/contrib/linesOperations/browser/linesOperations';
-import 'monaco-editor/editor/contrib/toggleTabFocusMode/browser/toggleTabFocusMode';
 import 'monaco-editor/editor/browser/coreCommands';
 // The icon font's stylesheet is not in the package's export map: imported by path.
 import '../../node_modules/monaco-editor/esm/vs/base/browser/ui/codicons/codicon/codicon.css';
@@ -52,12 +51,27 @@ export interface JsonEditor {
   dispose(): void;
 }
 
+/**
+ * What Tab does, said in the editor's accessible name (after `ariaLabel`) and announced when
+ * Ctrl+M switches it. By default Tab moves focus, as everywhere else on the page. Monaco's own
+ * Ctrl+M action flips a page-wide flag that the `tabFocusMode` option overrides, so it could never
+ * make Tab indent: this one switches the option itself.
+ */
+const SAY = {
+  tabLeaves: 'Tab moves focus out of the editor; Ctrl+M makes Tab indent instead.',
+  tabIndents: 'Tab indents; Ctrl+M makes Tab move focus out of the editor again.',
+  nowLeaves: 'Tab now moves focus out of the editor.',
+  nowIndents: 'Tab now indents. Press Ctrl+M to make it leave the editor again.',
+};
+
 export function createJsonEditor(container: HTMLElement, text: string, options: { dark: boolean; ariaLabel: string }): JsonEditor {
+  let tabLeaves = true;
+  const label = () => `${options.ariaLabel} ${tabLeaves ? SAY.tabLeaves : SAY.tabIndents}`;
   const editor = monaco.editor.create(container, {
     value: text,
     language: 'json',
     theme: options.dark ? 'vs-dark' : 'vs',
-    ariaLabel: options.ariaLabel,
+    ariaLabel: label(),
     automaticLayout: true,
     minimap: { enabled: false },
     scrollBeyondLastLine: false,
@@ -66,9 +80,27 @@ export function createJsonEditor(container: HTMLElement, text: string, options: 
     lineNumbersMinChars: 3,
     tabSize: 2,
     renderLineHighlight: 'none',
-    // Tab moves focus out of the editor (as everywhere else on the page) until Ctrl+M toggles it.
-    tabFocusMode: true,
-    accessibilitySupport: 'auto',
+    tabFocusMode: tabLeaves,
+    // A browser cannot tell Monaco that a screen reader runs, and with 'auto' Monaco then leaves
+    // the focused textbox empty: a screen reader would hear nothing of the request. 'on' puts the
+    // lines around the cursor in it; the only visible change is that long lines wrap.
+    accessibilitySupport: 'on',
+  });
+  const said = document.createElement('div');
+  said.className = 'visually-hidden';
+  said.setAttribute('aria-live', 'polite');
+  container.appendChild(said);
+  // Ctrl+M on every platform (on a Mac, Cmd+M would minimise the window).
+  const isMac = /Mac|iPhone|iPad|iPod/.test(navigator.platform);
+  editor.addAction({
+    id: 'mcp-auth-lab.toggleTabMovesFocus',
+    label: 'Toggle Tab key moves focus',
+    keybindings: [isMac ? monaco.KeyMod.WinCtrl | monaco.KeyCode.KeyM : monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyM],
+    run: () => {
+      tabLeaves = !tabLeaves;
+      editor.updateOptions({ tabFocusMode: tabLeaves, ariaLabel: label() });
+      said.textContent = tabLeaves ? SAY.nowLeaves : SAY.nowIndents;
+    },
   });
   const model = editor.getModel()!;
   const problems = (): EditorProblem[] =>

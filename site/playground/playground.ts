@@ -79,6 +79,11 @@ export class ToolPlayground {
   #history: HistoryEntry[] = [];
   #shown: HistoryEntry | null = null;
   #snippetLanguage: 'curl' | 'typescript' = 'curl';
+  /** What the problems' live region last said, and the wait before it says the next. */
+  #problemsSaid = '';
+  #problemsTimer = 0;
+  /** The Step up button pressed, while its step-up runs: focus moves on to Send when it ends. */
+  #steppingUpFrom: HTMLElement | null = null;
 
   constructor(root: HTMLElement, host: PlaygroundHost) {
     this.#root = root;
@@ -107,6 +112,13 @@ export class ToolPlayground {
     const first = enabled && !this.#enabled;
     this.#enabled = enabled;
     this.#updateButtons();
+    if (enabled && this.#steppingUpFrom) {
+      // The step-up ended (the player disables the playground while it runs): the next step is to
+      // send again. Unless the learner went elsewhere meanwhile.
+      const from = this.#steppingUpFrom;
+      this.#steppingUpFrom = null;
+      if (document.activeElement === from || document.activeElement === document.body) this.#el('[data-pg-send]').focus();
+    }
     if (first && this.#root.dataset.autoOpen === 'true' && this.#el('[data-pg-body]').hidden) void this.#toggle();
     else if (first && !this.#el('[data-pg-body]').hidden && this.#tools.length === 0) void this.#list();
   }
@@ -150,7 +162,8 @@ export class ToolPlayground {
       ({ createJsonEditor }) => {
         this.#editor = createJsonEditor(this.#el('[data-pg-editor]'), '{\n  "jsonrpc": "2.0"\n}', {
           dark: currentTheme() === 'dark',
-          ariaLabel: 'JSON-RPC request to send. Ctrl+Space completes, Tab leaves the editor.',
+          // json-editor adds what Tab does (and that Ctrl+M switches it).
+          ariaLabel: 'JSON-RPC request to send. Ctrl+Space completes.',
         });
         this.#editor.onProblems((problems) => this.#showProblems(problems));
         this.#root.dataset.editorReady = 'true';
@@ -230,6 +243,7 @@ export class ToolPlayground {
   }
 
   #showProblems(problems: EditorProblem[]): void {
+    this.#sayProblems(problems);
     const box = this.#el('[data-pg-problems]');
     if (problems.length === 0) {
       box.replaceChildren();
@@ -239,6 +253,26 @@ export class ToolPlayground {
       h('p', { class: 'pg-problems-title' }, `${problems.length} problem${problems.length === 1 ? '' : 's'} before sending:`),
       h('ul', {}, ...problems.map((problem) => h('li', {}, `Line ${problem.line}: ${problem.message}`))),
     );
+  }
+
+  /**
+   * The problems in a few words (their count and the first), once the list has stayed the same for
+   * a second: the JSON service checks again at every pause in typing, and a screen reader should
+   * not hear every half-typed state, nor the same list twice.
+   */
+  #sayProblems(problems: EditorProblem[]): void {
+    const [first] = problems;
+    const words = first
+      ? `${problems.length} problem${problems.length === 1 ? '' : 's'} before sending. Line ${first.line}: ${first.message}`
+      : this.#problemsSaid
+        ? 'No problems left before sending.'
+        : '';
+    window.clearTimeout(this.#problemsTimer);
+    this.#problemsTimer = window.setTimeout(() => {
+      if (words === this.#problemsSaid) return;
+      this.#el('[data-pg-problems-said]').textContent = words;
+      this.#problemsSaid = first ? words : '';
+    }, 1000);
   }
 
   #updateButtons(): void {
@@ -265,11 +299,14 @@ export class ToolPlayground {
       progressList,
     ]);
     this.#callStatus(`Sending ${toolName}…`);
-    this.#running = this.#clientFor().call(text, grant?.accessToken ?? null, (update, all) => {
+    // Progress shows in the answer's list; the status (a live region) says only the start and the end.
+    this.#running = this.#clientFor().call(text, grant?.accessToken ?? null, (update) => {
       progressList.appendChild(h('li', {}, progressText(update)));
-      this.#callStatus(`${toolName}: progress ${all.length}${update.total !== undefined ? ` (${update.progress} of ${update.total})` : ''}`);
     });
+    // Send is disabled while the call runs: focus on it would fall to the page, so it moves to Cancel.
+    const sendHadFocus = document.activeElement === this.#el('[data-pg-send]');
     this.#updateButtons();
+    if (sendHadFocus) this.#el('[data-pg-cancel]').focus({ preventScroll: true });
     const raw = await this.#running.done;
     this.#running = null;
     this.#nextId++;
@@ -288,7 +325,10 @@ export class ToolPlayground {
     this.#show(entry);
     this.#renderHistory();
     this.#callStatus(`Call ${number}, ${toolName}: ${summary(outcome)}`);
+    // And back to Send once Cancel hides, if it was there (a keyboard user's next step is usually another call).
+    const cancelHadFocus = document.activeElement === this.#el('[data-pg-cancel]');
     this.#updateButtons();
+    if (cancelHadFocus) this.#el('[data-pg-send]').focus({ preventScroll: true });
   }
 
   #showResult(title: string, body: (Node | null)[]): void {
@@ -328,7 +368,12 @@ export class ToolPlayground {
         const call = this.#callOf(entry.request);
         const button = h('button', { type: 'button', class: 'button', 'data-pg-step-up': '' }, `Step up: ask for ${outcome.scopes.join(' ')}`);
         button.addEventListener('click', () => {
-          if (call && this.#host.stepUp(call)) this.#callStatus('Step-up started: follow it on the diagram, then send again.');
+          if (call && this.#host.stepUp(call)) {
+            this.#callStatus('Step-up started: follow it on the diagram, then send again.');
+            this.#steppingUpFrom = button;
+          } else {
+            this.#callStatus('The step-up cannot start now: it needs a finished run, with no other request of the player running.');
+          }
         });
         return [
           h('p', {}, `The token is valid but its scopes do not cover this tool: the server refused before the tool ran, and its WWW-Authenticate names the scopes the call needs (${outcome.scopes.join(' ')}). A client asks the user again for them. `, link(SPEC.scope, 'MCP: scope challenge handling')),
@@ -390,11 +435,16 @@ export class ToolPlayground {
             {
               type: 'button',
               class: 'pg-history-entry',
+              'data-pg-entry': entry.number,
+              // The parts are flex items with no spaces between them: said as one phrase, in order.
+              'aria-label': `Call ${entry.number}: ${entry.tool}, ${KIND_LABELS[entry.outcome.kind]}, ${new Date(entry.at).toLocaleTimeString()}, ${entry.ms} ms`,
               'aria-current': entry === this.#shown ? 'true' : null,
               onclick: () => {
                 this.#editor?.setValue(entry.request);
                 this.#show(entry);
                 this.#renderHistory();
+                // The list was drawn again: focus the same entry's new button, not the page.
+                this.#root.querySelector<HTMLElement>(`[data-pg-entry="${entry.number}"]`)?.focus();
               },
             },
             h('span', { class: 'pg-history-tool' }, entry.tool),
@@ -412,6 +462,7 @@ export class ToolPlayground {
       const selected = tab.dataset.pgSnippetTab === language;
       tab.setAttribute('aria-selected', String(selected));
       tab.tabIndex = selected ? 0 : -1;
+      if (selected) this.#el('[data-pg-snippet-panel]').setAttribute('aria-labelledby', tab.id);
     }
     this.#renderSnippet();
   }
@@ -434,13 +485,19 @@ export class ToolPlayground {
 
   async #copySnippet(): Promise<void> {
     const button = this.#el('[data-pg-copy-snippet]');
+    const said = this.#el('[data-pg-copy-said]');
     try {
       await navigator.clipboard.writeText(this.#el('[data-pg-snippet]').textContent ?? '');
       button.textContent = 'Copied';
+      said.textContent = `Copied the ${this.#snippetLanguage === 'curl' ? 'curl' : 'TypeScript'} snippet.`;
     } catch {
       button.textContent = 'Select the text to copy';
+      said.textContent = 'Could not copy: select the text in the snippet and copy it yourself.';
     }
-    setTimeout(() => (button.textContent = 'Copy'), 2000);
+    setTimeout(() => {
+      button.textContent = 'Copy';
+      said.textContent = '';
+    }, 2000);
   }
 
   #status(text: string): void {
@@ -455,17 +512,48 @@ function progressText(update: Progress): string {
   return `${update.progress}${update.total !== undefined ? ` of ${update.total}` : ''}${update.message ? `: ${update.message}` : ''}`;
 }
 
+/**
+ * What the call status (a polite live region) says when a call ends: the kind of answer in words
+ * and a short summary, never the JSON itself.
+ */
 function summary(outcome: ReadOutcome): string {
   switch (outcome.kind) {
-    case 'result':
-      return outcome.outputCheck && !outcome.outputCheck.valid ? 'result, but structuredContent does not match its outputSchema' : 'result';
-    case 'insufficient-scope':
-      return `403, needs ${outcome.scopes.join(' ')}`;
+    case 'result': {
+      const fields = briefFields(outcome.structured);
+      const check = outcome.outputCheck ? ` structuredContent ${outcome.outputCheck.valid ? 'matches' : 'does not match'} its outputSchema.` : '';
+      return `Result${fields ? `: ${fields}` : ''}.${check}`;
+    }
+    case 'tool-error':
+      return `Tool error: ${brief(outcome.content.find((block) => typeof block.text === 'string')?.text ?? 'no message')}`;
     case 'jsonrpc-error':
-      return `JSON-RPC error ${outcome.code}`;
-    default:
-      return KIND_LABELS[outcome.kind];
+      return `JSON-RPC error ${outcome.code}: ${brief(outcome.message)}`;
+    case 'insufficient-scope':
+      return `HTTP 403, insufficient scope: the call needs ${outcome.scopes.join(' ')}. A Step up button follows the answer.`;
+    case 'unauthorized':
+      return 'HTTP 401: the token was refused, no tool ran. Refresh the token or run the flow again.';
+    case 'http-error':
+      return `${outcome.status === null ? 'No HTTP answer' : `HTTP ${outcome.status}`}: no tool ran.`;
+    case 'cancelled':
+      return 'Cancelled: notifications/cancelled was sent.';
+    case 'not-sent':
+      return `Not sent: ${brief(outcome.problem)}`;
   }
+}
+
+/** A text cut to a sentence's length, on one line. */
+function brief(text: string, length = 100): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > length ? `${line.slice(0, length - 1)}…` : line;
+}
+
+/** Up to three of structuredContent's plain fields, as "sum 42": enough to hear that it worked. */
+function briefFields(structured: Record<string, unknown> | undefined): string {
+  const plain = (value: unknown) => ['string', 'number', 'boolean'].includes(typeof value);
+  return Object.entries(structured ?? {})
+    .filter(([, value]) => plain(value) || (Array.isArray(value) && value.every(plain)))
+    .slice(0, 3)
+    .map(([key, value]) => `${key} ${brief(Array.isArray(value) ? value.join(' ') : String(value), 40)}`)
+    .join(', ');
 }
 
 function contentView(content: ContentBlock[]): Node {
