@@ -83,7 +83,8 @@ export function createJsonEditor(container: HTMLElement, text: string, options: 
     tabFocusMode: tabLeaves,
     // A browser cannot tell Monaco that a screen reader runs, and with 'auto' Monaco then leaves
     // the focused textbox empty: a screen reader would hear nothing of the request. 'on' puts the
-    // lines around the cursor in it; the only visible change is that long lines wrap.
+    // lines around the cursor in it. Nothing changes on screen for a request this size (Monaco
+    // would wrap only a text dominated by lines of 10,000 characters or more).
     accessibilitySupport: 'on',
   });
   const said = document.createElement('div');
