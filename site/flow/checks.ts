@@ -1,5 +1,6 @@
 import type { FailureId } from './failures';
-import type { FlowCheck } from './types';
+import type { ProtocolRevision } from './mcp';
+import type { FlowCheck, Registration } from './types';
 
 /**
  * The checks a careful client makes and many SDKs skip. Pure: each compares what was sent or
@@ -22,13 +23,17 @@ export function stateCheck(sent: string, callback: URL): FlowCheck {
 }
 
 /** RFC 9207 §2.4 as MCP applies it: compare a present `iss`; reject an absent one only if it was promised. */
-export function issCheck(issuer: string, advertised: boolean, callback: URL): FlowCheck {
+export function issCheck(issuer: string, advertised: boolean, callback: URL, revision: ProtocolRevision = '2025-11-25'): FlowCheck {
   const got = callback.searchParams.getAll('iss');
+  // 2026-07-28 makes the RFC 9207 check a MUST for MCP clients (SEP-2468); before, RFC 9207 alone asked for it.
+  const stateless = revision === '2026-07-28';
   const check = (ok: boolean, message: string): FlowCheck => ({
     id: 'iss',
     ok,
-    message,
-    spec: spec('RFC 9207 §2.4', 'https://www.rfc-editor.org/rfc/rfc9207#section-2.4'),
+    message: stateless && got.length > 0 ? `${message} Under 2026-07-28 an MCP client must make this check.` : message,
+    spec: stateless
+      ? spec('MCP authorization (2026-07-28): authorization response validation', 'https://modelcontextprotocol.io/specification/2026-07-28/basic/authorization#authorization-response-validation')
+      : spec('RFC 9207 §2.4', 'https://www.rfc-editor.org/rfc/rfc9207#section-2.4'),
   });
   if (got.length === 0) {
     return advertised
@@ -37,6 +42,27 @@ export function issCheck(issuer: string, advertised: boolean, callback: URL): Fl
   }
   const ok = got.length === 1 && got[0] === issuer;
   return check(ok, ok ? `iss is ${show(issuer)}, the issuer this client sent the user to.` : `Expected iss ${show(issuer)}, callback has ${show(got.join(', '))}.`);
+}
+
+/**
+ * 2026-07-28 orders the ways to get a client_id: pre-registration or a Client ID Metadata Document
+ * first, DCR deprecated and kept for authorization servers without CIMD, and then only with an
+ * `application_type`. Reported, never failed: every way still works.
+ */
+export function registrationCheck(registration: Registration, applicationType: string | undefined): FlowCheck {
+  const message =
+    registration === 'dcr'
+      ? `Registered dynamically (DCR), which 2026-07-28 deprecates in favour of pre-registration and Client ID Metadata Documents; the registration says application_type ${show(applicationType)}, as 2026-07-28 requires of clients that still register.`
+      : registration === 'cimd'
+        ? 'Identified by a Client ID Metadata Document: the way 2026-07-28 prefers when the client and server have no prior relationship.'
+        : 'Pre-registered: the administrator gave this client its client_id ahead of time, the first choice in 2026-07-28 when there is a prior relationship.';
+  return {
+    id: 'registration',
+    ok: registration !== 'dcr' || applicationType !== undefined,
+    advisory: true,
+    message,
+    spec: spec('MCP client registration (2026-07-28)', 'https://modelcontextprotocol.io/specification/2026-07-28/basic/authorization/client-registration#dynamic-client-registration'),
+  };
 }
 
 /** RFC 8414 §3.3: the metadata's `issuer` is exactly the issuer it was fetched for. */
@@ -124,7 +150,7 @@ function jwtPayload(token: string): Record<string, unknown> | null {
 }
 
 /** The catalogue entry that explains each failed check. */
-export const CHECK_FAILURES: Record<FlowCheck['id'], FailureId> = {
+export const CHECK_FAILURES: Record<Exclude<FlowCheck['id'], 'registration'>, FailureId> = {
   state: 'check-state',
   iss: 'check-iss',
   'issuer-match': 'check-issuer-match',

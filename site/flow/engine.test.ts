@@ -545,6 +545,9 @@ describe('speaking 2026-07-28', () => {
     expect(header(mcp.at(-1)!, 'Mcp-Name')).toBe('whoami');
     const registration = JSON.parse(flow.exchanges().find((exchange) => exchange.url.endsWith('/oauth/register'))!.requestBody!);
     expect(registration.application_type).toBe('web');
+    // Where this registration stands in 2026-07-28, and the iss check as that revision's MUST.
+    expect(flow.checks().find((check) => check.id === 'registration')).toMatchObject({ ok: true, advisory: true, message: expect.stringContaining('deprecates') });
+    expect(flow.checks().find((check) => check.id === 'iss')?.spec.href).toContain('2026-07-28/basic/authorization#authorization-response-validation');
   });
 
   test('2025-11-25 stays as it was: initialize first, no 2026 metadata, no application_type', async () => {
@@ -554,6 +557,8 @@ describe('speaking 2026-07-28', () => {
     expect(first.method).toBe('initialize');
     const registration = JSON.parse(flow.exchanges().find((exchange) => exchange.url.endsWith('/oauth/register'))!.requestBody!);
     expect(registration.application_type).toBeUndefined();
+    expect(flow.checks().map((check) => check.id)).not.toContain('registration');
+    expect(flow.checks().find((check) => check.id === 'iss')?.spec.href).toContain('rfc9207');
   });
 
   test('on-demand parts work the same; a kept 2026 authorization goes on with server/discover only', async () => {

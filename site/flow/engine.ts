@@ -1,7 +1,7 @@
 import { FAILURE_PARAMETER } from '../../server/failure-codes';
 import { Recorder, type Sent } from './capture';
 import { parseBearerChallenge, type BearerChallenge } from './challenge';
-import { audienceCheck, CHECK_FAILURES, issCheck, issuerMatchCheck, resourceSentCheck, s256Check, stateCheck, tokenAudienceCheck } from './checks';
+import { audienceCheck, CHECK_FAILURES, issCheck, registrationCheck, issuerMatchCheck, resourceSentCheck, s256Check, stateCheck, tokenAudienceCheck } from './checks';
 import { explain, failure, observe, type FailureId } from './failures';
 import { initializeParams, openSse, PROTOCOL_VERSION, STATELESS_REVISION, statelessHttp, streamableHttp, type McpConnection } from './mcp';
 import { newPkce, randomToken } from './pkce';
@@ -32,6 +32,8 @@ const RESUMED_ACTIONS: Record<Transport, readonly string[]> = {
   sse: ['open-stream', 'initialize'],
 };
 const RESUMED_STATELESS_ACTIONS = ['discover'];
+/** What a browser page served from a web origin is (2026-07-28 client registration, SEP-837). */
+const APPLICATION_TYPE = 'web';
 const STEP_UP_CALL: ToolCall = { name: 'save_note', arguments: { text: 'Saved from the MCP Auth Lab flow player.' } };
 
 interface AuthServerMetadata {
@@ -314,6 +316,13 @@ class Flow implements FlowRun {
   }
 
   async #register(): Promise<void> {
+    const applicationType = await this.#registerClient();
+    // 2026-07-28 ranks the ways to a client_id: the player says where this one stands.
+    if (this.#stateless) this.#check(registrationCheck(this.config.registration, applicationType));
+  }
+
+  /** Gets a client_id the configured way; for DCR, says which application_type it registered. */
+  async #registerClient(): Promise<string | undefined> {
     const server = this.#server!;
     switch (this.config.registration) {
       case 'dcr': {
@@ -329,19 +338,19 @@ class Flow implements FlowRun {
             response_types: ['code'],
             token_endpoint_auth_method: 'none',
             // 2026-07-28 (SEP-837): say what kind of app this is, so OpenID providers apply the right redirect rules.
-            ...(this.#stateless && { application_type: 'web' }),
+            ...(this.#stateless && { application_type: APPLICATION_TYPE }),
           }),
           signal: this.#signal(),
         });
         this.#clientId = this.#field(sent, 'client_id', 201);
-        return;
+        return this.#stateless ? APPLICATION_TYPE : undefined;
       }
       case 'cimd': {
         // The client_id is the URL of the page's own metadata document; the AS fetches it itself.
         if (server.client_id_metadata_document_supported !== true) throw new Stop(failure('cimd-unsupported'));
         this.#clientId = `${this.#origin}/lab/client-metadata.json`;
         if (new URL(this.#clientId).protocol !== 'https:') throw new Stop(failure('cimd-needs-https', `client_id would be ${this.#clientId}`));
-        return;
+        return undefined;
       }
       case 'preregistered': {
         // An administrator registered this client ahead of time; the page only looks its id up.
@@ -383,7 +392,7 @@ class Flow implements FlowRun {
     // Sabotage: the callback arrives with a state this client never sent, as a forged one would.
     if (this.config.sabotage === 'wrong-state') callback.searchParams.set('state', randomToken(16));
     this.#check(stateCheck(state, callback));
-    this.#check(issCheck(this.#issuer, server.authorization_response_iss_parameter_supported === true, callback));
+    this.#check(issCheck(this.#issuer, server.authorization_response_iss_parameter_supported === true, callback, this.config.revision));
     const error = callback.searchParams.get('error');
     if (error) {
       const description = callback.searchParams.get('error_description') ?? undefined;
@@ -510,7 +519,7 @@ class Flow implements FlowRun {
   #check(check: FlowCheck): void {
     this.#emit({ type: 'check', check });
     if (check.ok || check.advisory) return;
-    const explained = failure(CHECK_FAILURES[check.id]);
+    const explained = failure(check.id === 'registration' ? 'unexpected-response' : CHECK_FAILURES[check.id]);
     throw new Stop({ ...explained, cause: `${check.message} ${explained.cause}` });
   }
 

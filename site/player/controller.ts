@@ -95,6 +95,7 @@ export class PlayerController {
     this.#tools = new ToolPlayground(this.#el('[data-playground]'), {
       serverUrl: () => serverUrlFor(location.origin, this.#option, this.#transport),
       transport: () => this.#transport,
+      revision: () => this.#revision,
       traceId: () => this.#trace?.traceId ?? '',
       // The newest token response of this run; else, going on from a kept authorization, its token.
       grant: () => latestGrant(this.#exchanges.values()) ?? (this.#resumedFrom && heldGrantOf(this.#resumedFrom.kept)),

@@ -1,5 +1,5 @@
 import type { CapturedExchange, ToolCall, Transport } from '../flow/types';
-import { PROTOCOL_VERSION } from '../flow/mcp';
+import type { ProtocolRevision } from '../flow/mcp';
 import { prettyJsonWithInlineArrays } from '../lib/json-format';
 import { currentTheme } from '../lib/theme';
 import { h } from '../player/dom';
@@ -22,6 +22,8 @@ export interface PlaygroundHost {
   /** The MCP endpoint the token was issued for. */
   serverUrl(): string;
   transport(): Transport;
+  /** The MCP protocol revision the run's client speaks (2026-07-28: metadata on every request). */
+  revision(): ProtocolRevision;
   traceId(): string;
   /** The newest access token and its scopes; null before a run has one. */
   grant(): HeldGrant | null;
@@ -178,7 +180,7 @@ export class ToolPlayground {
     const serverUrl = this.#host.serverUrl();
     const transport = this.#host.transport();
     if (this.#client && (this.#client.serverUrl !== serverUrl || this.#client.transport !== transport)) this.reset();
-    this.#client ??= new PlaygroundClient({ serverUrl, transport, traceId: this.#host.traceId(), record: (exchange) => this.#host.record(exchange) });
+    this.#client ??= new PlaygroundClient({ serverUrl, transport, revision: this.#host.revision(), traceId: this.#host.traceId(), record: (exchange) => this.#host.record(exchange) });
     return this.#client;
   }
 
@@ -319,7 +321,7 @@ export class ToolPlayground {
       raw,
       at: started,
       ms: Date.now() - started,
-      snippet: parsed && grant ? { endpoint: this.#host.serverUrl(), transport: this.#host.transport(), protocolVersion: PROTOCOL_VERSION, token: grant.accessToken, request: parsed as never } : null,
+      snippet: parsed && grant ? { endpoint: this.#host.serverUrl(), transport: this.#host.transport(), protocolVersion: this.#host.revision(), token: grant.accessToken, request: parsed as never } : null,
     };
     this.#history.push(entry);
     this.#show(entry);
@@ -354,6 +356,13 @@ export class ToolPlayground {
     this.#renderSnippet();
   }
 
+  /** What Cancel did, which differs by transport and revision (the tools lesson, "Progress and cancellation"). */
+  #howCancelled(): string {
+    if (this.#host.transport() === 'sse') return 'The client sent notifications/cancelled on the session, whose server aborts the running call.';
+    if (this.#host.revision() === '2026-07-28') return 'The client closed the call’s response stream, which 2026-07-28 defines as the cancellation (it sends no notifications/cancelled over HTTP).';
+    return 'The client sent notifications/cancelled and closed the call’s response stream. On this stateless endpoint the notification reaches a server that never saw the call; closing the stream is what stops the tool.';
+  }
+
   #explain(entry: HistoryEntry): (Node | null)[] {
     const { outcome } = entry;
     const link = (href: string, text: string) => h('a', { href }, text);
@@ -361,7 +370,7 @@ export class ToolPlayground {
       case 'not-sent':
         return [h('p', {}, outcome.problem)];
       case 'cancelled':
-        return [h('p', {}, 'The client sent notifications/cancelled for this request and stopped waiting; an answer that still comes is ignored. ', link(SPEC.cancel, 'MCP: cancellation'))];
+        return [h('p', {}, `${this.#howCancelled()} An answer that still comes is ignored. `, link(SPEC.cancel, 'MCP: cancellation'))];
       case 'unauthorized':
         return [h('p', {}, `The server did not accept the token${outcome.error ? ` (${outcome.error})` : ''}: it expired or was revoked. No tool ran. Refresh the token, or run the flow again. `, link(SPEC.tokens, 'MCP: token handling'))];
       case 'insufficient-scope': {
@@ -534,7 +543,7 @@ function summary(outcome: ReadOutcome): string {
     case 'http-error':
       return `${outcome.status === null ? 'No HTTP answer' : `HTTP ${outcome.status}`}: no tool ran.`;
     case 'cancelled':
-      return 'Cancelled: notifications/cancelled was sent.';
+      return 'Cancelled: the client stopped the call and its answer is ignored.';
     case 'not-sent':
       return `Not sent: ${brief(outcome.problem)}`;
   }

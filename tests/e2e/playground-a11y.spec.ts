@@ -164,7 +164,7 @@ test.describe('what a screen reader hears', () => {
     await expect(cancel).toBeFocused();
     await expect(playground(page).locator('[data-pg-result] .pg-progress li').first()).toBeVisible({ timeout: 10_000 });
     await page.keyboard.press('Enter');
-    await expect(callStatus(page)).toHaveText('Call 5, countdown: Cancelled: notifications/cancelled was sent.');
+    await expect(callStatus(page)).toHaveText('Call 5, countdown: Cancelled: the client stopped the call and its answer is ignored.');
     await expect(sendButton(page)).toBeFocused();
 
     // HTTP 403: the scopes it needs, and where to go next.
