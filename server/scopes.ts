@@ -20,12 +20,12 @@ export const SCOPE_DESCRIPTIONS: Record<string, string> = {
  * Broader scopes imply narrower ones (MCP authorization: servers "MUST account for scope
  * hierarchies"): whoever may write may also read.
  */
-const IMPLIES: Record<string, string[]> = {
+export const SCOPE_IMPLIES: Readonly<Record<string, readonly string[]>> = {
   [SCOPES.write]: [SCOPES.read],
 };
 
 export function effectiveScopes(granted: readonly string[]): Set<string> {
-  return new Set(granted.flatMap((scope) => [scope, ...(IMPLIES[scope] ?? [])]));
+  return new Set(granted.flatMap((scope) => [scope, ...(SCOPE_IMPLIES[scope] ?? [])]));
 }
 
 export function missingScopes(granted: readonly string[], needed: readonly string[]): string[] {

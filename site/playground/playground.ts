@@ -1,3 +1,4 @@
+import { SCOPE_IMPLIES } from '../../server/scopes';
 import type { CapturedExchange, ToolCall, Transport } from '../flow/types';
 import type { ProtocolRevision } from '../flow/mcp';
 import { prettyJsonWithInlineArrays } from '../lib/json-format';
@@ -205,10 +206,12 @@ export class ToolPlayground {
 
   #renderTools(grant: HeldGrant): void {
     const list = this.#el('[data-pg-tool-list]');
-    const name = `${this.#root.id || 'pg'}-${Math.random().toString(36).slice(2, 7)}-tool`;
+    // Unique on the page: each playground's markup carries its player's id prefix.
+    const name = `${this.#root.dataset.idPrefix ?? 'pg'}-tool`;
     list.replaceChildren(
       ...this.#tools.map((tool) => {
-        const lacking = grant.scopes.length > 0 ? missingScopes(tool, grant.scopes, { 'mcp:write': ['mcp:read'] }) : [];
+        // The lab knows its own server's hierarchy (mcp:write includes mcp:read); a general client cannot, and relies on the 403.
+        const lacking = grant.scopes.length > 0 ? missingScopes(tool, grant.scopes, SCOPE_IMPLIES) : [];
         const descriptionId = `${name}-${tool.name}`;
         return h(
           'li',
