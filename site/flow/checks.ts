@@ -65,6 +65,29 @@ export function registrationCheck(registration: Registration, applicationType: s
   };
 }
 
+/**
+ * A step-up asks for the scopes already granted plus those the 403 names, so the new token keeps
+ * what the old one could do. 2025-11-25 asked servers to name the granted ones in the challenge;
+ * 2026-07-28 makes the union the client's job. Reported, never failed.
+ */
+export function stepUpScopesCheck(granted: string[], challenged: string[], requested: string[], revision: ProtocolRevision = '2025-11-25'): FlowCheck {
+  const kept = granted.every((scope) => requested.includes(scope)) && challenged.every((scope) => requested.includes(scope));
+  const who =
+    revision === '2026-07-28'
+      ? '2026-07-28 makes this union the client’s job: a server need not repeat the granted scopes in its challenge.'
+      : '2025-11-25 asks the server to name the granted scopes in its challenge; this client unions them anyway.';
+  return {
+    id: 'step-up-scopes',
+    ok: kept,
+    advisory: true,
+    message: `Asked for ${show(requested.join(' '))}: the granted ${show(granted.join(' '))} plus the challenged ${show(challenged.join(' '))}. ${who}`,
+    spec:
+      revision === '2026-07-28'
+        ? spec('MCP authorization (2026-07-28): step-up authorization flow', 'https://modelcontextprotocol.io/specification/2026-07-28/basic/authorization#step-up-authorization-flow')
+        : spec('MCP authorization: scope challenge handling', 'https://modelcontextprotocol.io/specification/2025-11-25/basic/authorization#scope-challenge-handling'),
+  };
+}
+
 /** RFC 8414 §3.3: the metadata's `issuer` is exactly the issuer it was fetched for. */
 export function issuerMatchCheck(expected: string, metadataIssuer: unknown): FlowCheck {
   const ok = metadataIssuer === expected;
@@ -150,7 +173,7 @@ function jwtPayload(token: string): Record<string, unknown> | null {
 }
 
 /** The catalogue entry that explains each failed check. */
-export const CHECK_FAILURES: Record<Exclude<FlowCheck['id'], 'registration'>, FailureId> = {
+export const CHECK_FAILURES: Record<Exclude<FlowCheck['id'], 'registration' | 'step-up-scopes'>, FailureId> = {
   state: 'check-state',
   iss: 'check-iss',
   'issuer-match': 'check-issuer-match',

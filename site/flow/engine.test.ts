@@ -566,6 +566,7 @@ describe('speaking 2026-07-28', () => {
     await flow.run.run();
     expect(await flow.run.perform('refresh')).toBe('success');
     expect(await flow.run.perform('step-up')).toBe('success');
+    expect(flow.checks().find((check) => check.id === 'step-up-scopes')).toMatchObject({ ok: true, advisory: true, message: expect.stringContaining('client’s job') });
     const kept = flow.run.kept()!;
     expect(kept.revision).toBe('2026-07-28');
     const next = start({ revision: '2026-07-28' }, {}, { lab: flow.lab, resume: kept });

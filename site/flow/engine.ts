@@ -1,7 +1,7 @@
 import { FAILURE_PARAMETER } from '../../server/failure-codes';
 import { Recorder, type Sent } from './capture';
 import { parseBearerChallenge, type BearerChallenge } from './challenge';
-import { audienceCheck, CHECK_FAILURES, issCheck, registrationCheck, issuerMatchCheck, resourceSentCheck, s256Check, stateCheck, tokenAudienceCheck } from './checks';
+import { audienceCheck, CHECK_FAILURES, issCheck, registrationCheck, stepUpScopesCheck, issuerMatchCheck, resourceSentCheck, s256Check, stateCheck, tokenAudienceCheck } from './checks';
 import { explain, failure, observe, type FailureId } from './failures';
 import { initializeParams, openSse, PROTOCOL_VERSION, STATELESS_REVISION, statelessHttp, streamableHttp, type McpConnection } from './mcp';
 import { newPkce, randomToken } from './pkce';
@@ -482,7 +482,9 @@ class Flow implements FlowRun {
     }
     const challenge = parseBearerChallenge(first.sent.header('www-authenticate'));
     if (first.sent.exchange.status !== 403 || challenge?.error !== 'insufficient_scope') throw this.#refused(first.sent);
-    await this.#authorize([...new Set([...this.#granted(), ...(challenge.scope ?? [])])]);
+    const requested = [...new Set([...this.#granted(), ...(challenge.scope ?? [])])];
+    this.#check(stepUpScopesCheck(this.#granted(), challenge.scope ?? [], requested, this.config.revision));
+    await this.#authorize(requested);
     await this.#redeemCode();
     if (this.config.transport === 'sse') {
       // A legacy SSE session keeps the identity it was opened with: open a new one with the new token.
@@ -519,7 +521,7 @@ class Flow implements FlowRun {
   #check(check: FlowCheck): void {
     this.#emit({ type: 'check', check });
     if (check.ok || check.advisory) return;
-    const explained = failure(check.id === 'registration' ? 'unexpected-response' : CHECK_FAILURES[check.id]);
+    const explained = failure(check.id === 'registration' || check.id === 'step-up-scopes' ? 'unexpected-response' : CHECK_FAILURES[check.id]);
     throw new Stop({ ...explained, cause: `${check.message} ${explained.cause}` });
   }
 

@@ -79,7 +79,7 @@ export interface FlowConfig {
 
 /** A check the in-page client makes that SDKs often skip, reported whether it passes or not. */
 export interface FlowCheck {
-  id: 'state' | 'iss' | 'issuer-match' | 's256-advertised' | 'resource-sent' | 'audience' | 'token-audience' | 'registration';
+  id: 'state' | 'iss' | 'issuer-match' | 's256-advertised' | 'resource-sent' | 'audience' | 'token-audience' | 'registration' | 'step-up-scopes';
   ok: boolean;
   message: string;
   spec: { label: string; href: string };

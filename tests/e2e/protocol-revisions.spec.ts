@@ -30,6 +30,11 @@ for (const option of ['worker', 'github', 'oidc-proxy', 'oidc-external'] as cons
     await expect(step(page, 'tools-call')).toHaveAttribute('data-state', 'done');
     await expect(shown.locator('.fp-step[data-step="initialize"]')).toHaveCount(0);
     await expect(playerOf(page).locator('[data-fp-unexpected]')).toBeHidden();
+    // The checks say where this registration stands in 2026-07-28, and check iss as that revision's MUST.
+    const checks = playerOf(page).getByRole('region', { name: 'Checks the client makes' });
+    await expect(checks.locator('[data-check="registration"]')).toHaveAttribute('data-ok', 'true');
+    await expect(checks.locator('[data-check="registration"]')).toContainText('application_type "web"');
+    await expect(checks.locator('[data-check="iss"] a')).toHaveAttribute('href', /2026-07-28\/basic\/authorization#authorization-response-validation/);
 
     // What went over the wire: the 2026 metadata in the body and the mirrored headers.
     await step(page, 'tools-call').click();
@@ -51,6 +56,7 @@ test('at 2026-07-28 the step-up runs on the shared step-up diagram, and the play
   const popup = await popupOpened;
   await popup.getByRole('button', { name: 'Allow' }).click();
   await expect(step(page, 'call-allowed')).toHaveAttribute('data-state', 'done', { timeout: 15_000 });
+  await expect(playerOf(page).locator('[data-check="step-up-scopes"]')).toContainText('Asked for "mcp:read mcp:write"');
 
   const playground = playerOf(page).locator('[data-playground]');
   const open = playground.getByRole('button', { name: 'Open the editor' });
