@@ -1,3 +1,4 @@
+import { ATTACK_IDS, attackDiagramId } from '../site/flow/attacks';
 import { readdirSync, readFileSync } from 'node:fs';
 import DOMPurify from 'dompurify';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -32,8 +33,8 @@ beforeAll(async () => {
   };
 });
 
-test('every part of every auth option has its diagram, and every diagram belongs to one', () => {
-  const named = new Set<string>();
+test('every part of every auth option, and every attack lab, has its diagram, and every diagram belongs to one', () => {
+  const named = new Set<string>(ATTACK_IDS.map((id) => `${attackDiagramId(id)}.mmd`));
   for (const option of AUTH_OPTION_IDS) {
     for (const transport of transportsOf(option)) {
       for (const part of ['main', ...AUTH_OPTIONS[option].onDemand] as const) {
@@ -53,6 +54,11 @@ describe.each(diagrams.map((diagram) => [diagram.id, diagram] as [string, FlowDi
   test('has a title and the MCP client, server and authorization server; a provider behind the Worker only where it is drawn', () => {
     expect(diagram.title).not.toBe(diagram.id);
     const actors = diagram.actors.map((actor) => actor.id);
+    // An attack lab draws the attacker and only the boxes its requests reach.
+    if (actors.includes('attacker')) {
+      expect(new Set(actors), 'every actor of an attack lab takes part').toEqual(new Set(diagram.steps.flatMap((step) => [step.from, step.to])));
+      return;
+    }
     expect(actors).toEqual(expect.arrayContaining(['client', 'mcp', 'as']));
     expect(actors.includes('upstream'), 'an Upstream participant is declared exactly when a message reaches it').toBe(diagram.steps.some((step) => step.to === 'upstream'));
   });
@@ -73,7 +79,8 @@ describe.each(diagrams.map((diagram) => [diagram.id, diagram] as [string, FlowDi
 
   test('each step is drawn between the actors its channel connects', () => {
     for (const step of diagram.steps) {
-      const expected = { api: ['client'], front: ['browser'], back: ['as', 'mcp'] }[step.match.channel];
+      // The page's own requests come from the client, or, in an attack lab, from the attacker it plays.
+      const expected = { api: ['client', 'attacker'], front: ['browser'], back: ['as', 'mcp'] }[step.match.channel];
       expect(expected, `${step.id} goes from ${step.from} on the ${step.match.channel} channel`).toContain(step.from);
       // The Worker's back channel goes to a provider, or to a client's metadata document; never to itself.
       if (step.match.channel === 'back') expect(['upstream', 'as', 'client'], step.id).toContain(step.to);

@@ -12,7 +12,8 @@ export type ActorId =
   | 'client' // the MCP client: the lab page's own code
   | 'mcp' // the MCP server (resource server)
   | 'as' // the authorization server (the Worker for option 1; a provider for option 3b)
-  | 'upstream'; // a third-party identity provider behind the Worker (options 2 and 3a)
+  | 'upstream' // a third-party identity provider behind the Worker (options 2 and 3a)
+  | 'attacker'; // an attack lab's attacker: requests the page makes on the attacker's behalf
 
 /** `api`: the page's own fetches. `front`: browser navigations. `back`: the Worker's own calls. */
 export type Channel = 'api' | 'front' | 'back';

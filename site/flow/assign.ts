@@ -129,7 +129,7 @@ export function partOf(events: readonly FlowEvent[], exchange: CapturedExchange)
   let part: 'main' | OnDemandAction = 'main';
   for (const event of events) {
     if (event.type !== 'action' || event.phase !== 'start' || event.at === undefined || event.at > exchange.startedAt) continue;
-    if (event.action === 'refresh' || event.action === 'step-up' || event.action === 'revoke') part = event.action;
+    if (event.action === 'refresh' || event.action === 'step-up' || event.action === 'revoke' || event.action === 'attack') part = event.action;
   }
   return part;
 }

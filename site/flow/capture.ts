@@ -35,8 +35,8 @@ export class Recorder {
   }
 
   /** One request and its whole response. */
-  async send(to: ActorId, url: string, init: RequestInit = {}): Promise<Sent> {
-    const { exchange, response } = await this.#start(to, url, init);
+  async send(to: ActorId, url: string, init: RequestInit = {}, from: ActorId = 'client'): Promise<Sent> {
+    const { exchange, response } = await this.#start(to, url, init, from);
     return this.#read(exchange, response);
   }
 
@@ -66,7 +66,7 @@ export class Recorder {
     };
   }
 
-  async #start(to: ActorId, url: string, init: RequestInit) {
+  async #start(to: ActorId, url: string, init: RequestInit, from: ActorId = 'client') {
     const headers = new Headers(init.headers);
     const requestBody = typeof init.body === 'string' ? init.body : init.body instanceof URLSearchParams ? init.body.toString() : null;
     const exchange: CapturedExchange = {
@@ -74,7 +74,7 @@ export class Recorder {
       traceId: this.#traceId,
       source: 'page',
       channel: 'api',
-      from: 'client',
+      from,
       to,
       method: init.method ?? 'GET',
       url,

@@ -15,7 +15,7 @@ import type { ActorId, Channel, ExchangeMatcher, FlowDiagram, FlowStep, OnDemand
  * declared with the actor ids in any case: Browser, Client, MCP, AS, Upstream. Every problem is
  * reported at once, with its line number.
  */
-const ACTORS: readonly ActorId[] = ['browser', 'client', 'mcp', 'as', 'upstream'];
+const ACTORS: readonly ActorId[] = ['browser', 'client', 'mcp', 'as', 'upstream', 'attacker'];
 const CHANNELS: readonly Channel[] = ['api', 'front', 'back'];
 const MESSAGE = /^([A-Za-z][\w]*)\s*(?:<<)?--?(?:>>|>|x|\))\s*[+-]?\s*([A-Za-z][\w]*)\s*:(.*)$/;
 const PARTICIPANT = /^(?:participant|actor)\s+([A-Za-z][\w]*)(?:\s+as\s+(.+))?$/i;
@@ -158,7 +158,7 @@ function parseSpec(text: string): FlowStep['spec'] | null {
  */
 export function diagramIdFor(transport: Transport, part: 'main' | OnDemandAction, option: AuthOptionId = 'worker', revision: ProtocolRevision = PROTOCOL_VERSION): string {
   const diagrams = AUTH_OPTIONS[option].diagrams[transport] ?? AUTH_OPTIONS[option].diagrams['streamable-http']!;
-  const own = part === 'main' ? undefined : diagrams[part];
+  const own = part === 'main' || part === 'attack' ? undefined : diagrams[part]; // an attack's diagram is the lab's own (site/flow/attacks.ts)
   if (own) return own; // the on-demand parts are the same requests under both revisions
   // Under 2026-07-28 the main flow differs (server/discover instead of initialize).
   return revision === STATELESS_REVISION ? statelessDiagramId(diagrams.main!) : diagrams.main!;

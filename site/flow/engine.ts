@@ -5,7 +5,8 @@ import { audienceCheck, CHECK_FAILURES, issCheck, registrationCheck, stepUpScope
 import { explain, failure, observe, type FailureId } from './failures';
 import { initializeParams, openSse, PROTOCOL_VERSION, STATELESS_REVISION, statelessHttp, streamableHttp, type McpConnection } from './mcp';
 import { newPkce, randomToken } from './pkce';
-import type { FlowCheck, FlowConfig, FlowEnvironment, FlowEvent, FlowFailure, FlowRun, KeptAuthorization, OnDemandAction, ToolCall, Transport } from './types';
+import { ATTACKS, isAttackId, otherEndpointOf, type AttackId } from './attacks';
+import type { ActorId, FlowCheck, FlowConfig, FlowEnvironment, FlowEvent, FlowFailure, FlowRun, KeptAuthorization, OnDemandAction, ToolCall, Transport } from './types';
 
 /**
  * The in-page MCP client, as a flow of named actions that a learner can step through. Each action
@@ -162,11 +163,16 @@ class Flow implements FlowRun {
     this.#finish('cancelled');
   }
 
-  async perform(action: OnDemandAction, options: { toolCall?: ToolCall } = {}): Promise<'success' | 'failed' | 'cancelled'> {
+  async perform(action: OnDemandAction, options: { toolCall?: ToolCall; attack?: AttackId } = {}): Promise<'success' | 'failed' | 'cancelled'> {
     while (this.#busy) await this.#busy.catch(() => {}); // after whatever is running, never joined to it
     return this.#exclusive(async () => {
       if (this.#outcome !== 'success') return this.#abort.signal.aborted ? 'cancelled' : 'failed';
-      const body = { refresh: () => this.#refresh(), 'step-up': () => this.#stepUp(options.toolCall ?? STEP_UP_CALL), revoke: () => this.#revoke() }[action];
+      const body = {
+        refresh: () => this.#refresh(),
+        'step-up': () => this.#stepUp(options.toolCall ?? STEP_UP_CALL),
+        revoke: () => this.#revoke(),
+        attack: () => this.#attack(options.attack),
+      }[action];
       return this.#act(action, body);
     });
   }
@@ -509,6 +515,83 @@ class Flow implements FlowRun {
     throw after.sent.exchange.status && after.sent.exchange.status < 300
       ? new Stop(failure('revocation-ignored', after.sent.text, after.sent.exchange.id))
       : this.#refused(after.sent);
+  }
+
+  // ── attack labs (site/flow/attacks.ts) ─────────────────────────────────────────────────────
+
+  /** Makes the attacker's requests; succeeds when the server refuses the last one as the lab expects. */
+  async #attack(id: AttackId | undefined): Promise<void> {
+    if (!isAttackId(id)) throw new Error(`unknown attack ${String(id)}`);
+    const attacker = (to: ActorId, url: string, init: RequestInit) => this.#http.send(to, url, { ...init, signal: this.#signal() }, 'attacker');
+    const tokens = this.#tokens!;
+    let refusal: Sent;
+    switch (id) {
+      case 'wrong-audience':
+      case 'token-passthrough': {
+        // The same token, at an endpoint it was not issued for: this Worker's other MCP endpoint.
+        const elsewhere = new URL(otherEndpointOf(new URL(this.#serverUrl).pathname), this.#origin).href;
+        refusal = await attacker('mcp', elsewhere, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', Authorization: `Bearer ${tokens.access_token}` },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: initializeParams() }),
+        });
+        break;
+      }
+      case 'stolen-code': {
+        // The user signs in again; the code reaches the client's callback; the attacker redeems it
+        // first, with the client's public client_id and a verifier of their own.
+        await this.#authorize(this.#granted());
+        refusal = await attacker('as', this.#server!.token_endpoint, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+          body: new URLSearchParams({
+            grant_type: 'authorization_code',
+            code: this.#code,
+            redirect_uri: this.#redirectUri,
+            client_id: this.#clientId,
+            code_verifier: (await newPkce()).verifier,
+            resource: this.#serverUrl,
+          }).toString(),
+        });
+        break;
+      }
+      case 'redirect-swap': {
+        // A link with the real client_id and the attacker's redirect_uri: the server must not redirect there.
+        const { challenge } = await newPkce();
+        const url = new URL(this.#server!.authorization_endpoint);
+        for (const [name, value] of Object.entries({ response_type: 'code', client_id: this.#clientId, redirect_uri: 'https://attacker.example/callback', state: randomToken(16), code_challenge: challenge, code_challenge_method: 'S256', resource: this.#serverUrl })) {
+          url.searchParams.set(name, value);
+        }
+        const swapped = await attacker('as', url.href, { redirect: 'manual', headers: { Accept: 'text/html' } });
+        if (swapped.exchange.status !== 400) throw this.#accepted(swapped);
+        // And a client whose redirect URI would run script in the page it lands on.
+        const endpoint = this.#server!.registration_endpoint ?? `${this.#origin}/oauth/register`;
+        refusal = await attacker('as', endpoint, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+          body: JSON.stringify({ client_name: 'Attacker', redirect_uris: ['javascript:alert(document.cookie)'], token_endpoint_auth_method: 'none' }),
+        });
+        break;
+      }
+    }
+    const expected = ATTACKS[id].refused;
+    const error = (parseBearerChallenge(refusal.header('www-authenticate'))?.error ?? (this.#jsonOrNull(refusal)?.error as string | undefined)) || undefined;
+    if (refusal.exchange.status !== expected.status || (expected.error && error !== expected.error)) throw this.#accepted(refusal);
+  }
+
+  /** The attack was not refused as expected: the lab's failure, on that request. */
+  #accepted(sent: Sent): Stop {
+    if (this.#abort.signal.aborted) return new Stop(null);
+    return new Stop(failure('attack-accepted', `${sent.exchange.method} ${new URL(sent.exchange.url).pathname} → ${sent.exchange.status ?? 'no answer'}: ${sent.text.slice(0, 300)}`, sent.exchange.id));
+  }
+
+  #jsonOrNull(sent: Sent): Json | null {
+    try {
+      const value = JSON.parse(sent.text);
+      return value && typeof value === 'object' ? (value as Json) : null;
+    } catch {
+      return null;
+    }
   }
 
   // ── helpers ───────────────────────────────────────────────────────────────────────────────

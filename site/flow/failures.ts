@@ -236,6 +236,13 @@ export const FAILURES = [
     spec: RFC(6749, '4.1.2'),
   },
   {
+    id: 'attack-accepted',
+    title: 'The attack worked: the server did not refuse it',
+    cause: 'The server answered the attacker’s request as if it were legitimate, where the lab expected a refusal.',
+    fix: 'See the attack lab’s explanation and the spec clause: the server must refuse this request.',
+    spec: { label: 'MCP authorization (2026-07-28): security considerations', href: 'https://modelcontextprotocol.io/specification/2026-07-28/basic/authorization#security-considerations' },
+  },
+  {
     id: 'revocation-ignored',
     title: 'The revoked token still works',
     cause: 'After a successful revocation request, the MCP server still accepted the token.',

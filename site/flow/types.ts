@@ -4,6 +4,7 @@
  */
 import type { ActorId, CapturedExchange, Channel } from '../../server/lab/exchange';
 import type { ProtocolRevision } from './mcp';
+import type { AttackId } from './attacks';
 
 export type { ActorId, CapturedExchange, Channel };
 
@@ -108,7 +109,7 @@ export interface ToolCall {
 }
 
 /** What can be done after the main flow succeeded (`FlowRun.perform`). */
-export type OnDemandAction = 'refresh' | 'step-up' | 'revoke';
+export type OnDemandAction = 'refresh' | 'step-up' | 'revoke' | 'attack';
 
 /**
  * `at` (epoch ms, from the environment's clock) lets a player tell which exchanges belong to an
@@ -187,7 +188,8 @@ export interface FlowRun {
    * After the main flow succeeded: refresh the token, step up to more scope, or revoke. A step-up
    * starts with `toolCall` (default: save_note), the call whose 403 names the scopes to add.
    */
-  perform(action: OnDemandAction, options?: { toolCall?: ToolCall }): Promise<'success' | 'failed' | 'cancelled'>;
+  /** `attack`: an attack lab (site/flow/attacks.ts); success means the server refused it as it should. */
+  perform(action: OnDemandAction, options?: { toolCall?: ToolCall; attack?: AttackId }): Promise<'success' | 'failed' | 'cancelled'>;
   /** What a client keeps to go on elsewhere: null until the run has succeeded, or once it was revoked. */
   kept(): KeptAuthorization | null;
 }

@@ -38,8 +38,8 @@ interface View {
   drawn: RenderedDiagram | null;
 }
 
-const ON_DEMAND_LABELS: Record<OnDemandAction, string> = { refresh: 'Refreshing the token', 'step-up': 'Stepping up to mcp:write', revoke: 'Revoking the grant' };
-const isOnDemand = (action: string): action is OnDemandAction => action === 'refresh' || action === 'step-up' || action === 'revoke';
+const ON_DEMAND_LABELS: Record<OnDemandAction, string> = { refresh: 'Refreshing the token', 'step-up': 'Stepping up to mcp:write', revoke: 'Revoking the grant', attack: 'The attack' };
+const isOnDemand = (action: string): action is OnDemandAction => action === 'refresh' || action === 'step-up' || action === 'revoke' || action === 'attack';
 
 export class PlayerController {
   readonly #root: HTMLElement;

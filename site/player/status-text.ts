@@ -21,6 +21,7 @@ const ON_DEMAND: Record<OnDemandAction, string> = {
   refresh: 'Refreshing the token…',
   'step-up': 'Stepping up: the server wants mcp:write for save_note. Approve it in the sign-in window.',
   revoke: 'Revoking the grant…',
+  attack: 'The attacker is trying it: watch which request the server refuses…',
 };
 
 export function statusText({ phase, onDemand, currentAction, nextAction, steps, states, inWindow = 'sign in, then Allow or Deny.', resumedFrom }: StatusInput): string {

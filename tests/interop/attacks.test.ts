@@ -1,0 +1,33 @@
+import { describe, expect, inject, test } from 'vitest';
+import { ATTACK_IDS, ATTACKS, attackDiagramId } from '../../site/flow/attacks';
+import { assign, partOf } from '../../site/flow/assign';
+import { diagrams, failuresOf, pageExchanges, runFlow } from './flow-engine-support.ts';
+
+/**
+ * The attack labs in the flow engine against the production build: after a clean run of the
+ * option, the attacker's requests are made for real, the server refuses the last one exactly as
+ * the lab expects, and every request of the attack lights a message of the lab's own diagram.
+ */
+const origin = inject('labOrigin');
+const cases = ATTACK_IDS.flatMap((id) => ATTACKS[id].options.map((option) => [id, option] as const));
+
+describe.each(cases)('%s on %s', (id, option) => {
+  test('the server refuses the attacker, and the diagram shows every request of it', async () => {
+    const session = await runFlow(origin, { option, transport: 'streamable-http', registration: 'dcr' });
+    const before = pageExchanges(session.events).length;
+    expect(await session.run.perform('attack', { attack: id })).toBe('success');
+    expect(failuresOf(session.events)).toEqual([]);
+    await session.browser.settled();
+
+    const attack = [...pageExchanges(session.events).slice(before), ...session.browser.fromWorker.values()].filter((exchange) => partOf(session.events, exchange) === 'attack');
+    const byAttacker = attack.filter((exchange) => exchange.from === 'attacker');
+    expect(byAttacker.length).toBeGreaterThan(0);
+    expect(byAttacker.at(-1)!.status).toBe(ATTACKS[id].refused.status);
+
+    const diagram = diagrams.get(attackDiagramId(id))!;
+    const assignment = assign(diagram, attack);
+    expect(assignment.unexpected.map((exchange) => `${exchange.from}→${exchange.to} ${exchange.method} ${exchange.url} ${exchange.status}`)).toEqual([]);
+    for (const step of diagram.steps) expect(step.optional ? ['done', 'skipped', 'pending'] : ['done'], step.id).toContain(assignment.states[step.id]);
+    session.run.cancel();
+  });
+});
