@@ -18,6 +18,7 @@ import { afterFirstPaint, renderDiagram, whenNear, type RenderedDiagram } from '
 import { PopupBlockedError, SignInWindow } from './sign-in-window';
 import { buildBoard, changedSteps, type Board } from './step-board';
 import { heldGrantOf, latestGrant } from '../playground/grant';
+import { ATTACKS, attackDiagramId, attacksFor, type AttackId } from '../flow/attacks';
 import { forgetAuthorization, keepAuthorization, keptAuthorizations, type KeptEntry } from './kept-authorization';
 import { ToolPlayground } from '../playground/playground';
 
@@ -74,6 +75,10 @@ export class PlayerController {
   #reveal = false;
   #onDemand: OnDemandAction | null = null;
   #partsSeen = new Set<Part>(['main']);
+  /** The attack lab last started: its diagram draws the 'attack' part. */
+  #attack: AttackId | null = null;
+  /** When each attack lab of this run started, to draw each exchange on its own lab's diagram. */
+  #attackRuns: { at: number; id: AttackId }[] = [];
   /** The authorization kept on another page that this run goes on from, if it does. */
   #resumedFrom: KeptEntry | null = null;
 
@@ -129,8 +134,13 @@ export class PlayerController {
 
   /** The view on screen: the current option's and transport's diagram for the current part, or the only one. */
   #view(): View {
-    const wanted = this.#views.get(diagramIdFor(this.#transport, this.#part, this.#option, this.#revision));
+    const wanted = this.#views.get(this.#partDiagramId(this.#part));
     return wanted ?? this.#views.values().next().value!;
+  }
+
+  /** The diagram that draws a part of this run: an attack lab's own, or the option's. */
+  #partDiagramId(part: Part): string {
+    return part === 'attack' && this.#attack ? attackDiagramId(this.#attack) : diagramIdFor(this.#transport, part, this.#option, this.#revision);
   }
 
   #bind(): void {
@@ -193,6 +203,7 @@ export class PlayerController {
     this.#renderProvider();
     this.#tools.reset();
     for (const button of this.#root.querySelectorAll<HTMLButtonElement>('[data-fp-extra]')) button.hidden = !option.onDemand.includes(button.dataset.fpExtra as OnDemandAction);
+    this.#renderAttacks();
     this.#el('[data-fp-after-intro]').textContent = option.onDemand.includes('refresh')
       ? 'The client holds an access token and a refresh token now. Use them the way a real client would, and watch each request join the trace.'
       : 'The client holds an access token from the provider now, and no refresh token: this provider issues none to a public client, and offers no revocation endpoint, so there is nothing to refresh or revoke. Step up, or call a tool, and watch each request join the trace.';
@@ -354,6 +365,8 @@ export class PlayerController {
     this.#onDemand = null;
     this.#partsSeen = new Set(['main']);
     this.#resumedFrom = null;
+    this.#attack = null;
+    this.#attackRuns = [];
     lockOptions(this.#root, false);
     this.#hideNotice();
     this.#announcer.clear();
@@ -441,24 +454,67 @@ export class PlayerController {
     });
   }
 
+  /** The attack labs this option offers, each with what to predict before running it. */
+  #renderAttacks(): void {
+    const section = this.#el('[data-fp-attacks]');
+    const labs = attacksFor(this.#option).filter((lab) => this.#views.has(attackDiagramId(lab.id)));
+    section.hidden = labs.length === 0;
+    section.querySelector('[data-fp-attack-list]')!.replaceChildren(
+      ...labs.map((lab) =>
+        h(
+          'li',
+          { class: 'fp-attack' },
+          h('p', { class: 'fp-attack-title' }, lab.title),
+          h('p', {}, lab.setup),
+          h('p', {}, h('strong', {}, 'Predict: '), lab.predict),
+          h('button', { type: 'button', class: 'button', 'data-fp-attack': lab.id, onclick: () => this.#onDemandClick('attack', undefined, lab.id) }, `Run the attack: ${lab.title.toLowerCase()}`),
+        ),
+      ),
+    );
+  }
+
+  /** After an attack lab: the defence that held, the refused request and the spec clause. */
+  #explainAttack(id: AttackId): void {
+    const lab = ATTACKS[id];
+    const refused = [...this.#exchanges.values()].filter((exchange) => exchange.from === 'attacker').sort((a, b) => a.startedAt - b.startedAt).at(-1);
+    const step = refused && [...(this.#board?.exchangesOf ?? [])].find(([, exchanges]) => exchanges.some((exchange) => exchange.id === refused.id))?.[0];
+    const inspect = refused
+      ? h('button', { type: 'button', class: 'button', onclick: () => (step ? this.#select({ kind: 'step', id: step }, true) : this.#select({ kind: 'exchange', id: refused.id }, true)) }, `Inspect the refused request (${refused.status ?? 'no answer'})`)
+      : null;
+    const actions: HTMLElement[] = [h('a', { class: 'button', href: lab.spec.href }, lab.spec.label)];
+    if (inspect) actions.unshift(inspect);
+    this.#showNotice(`The server refused it: ${lab.title.toLowerCase()}`, lab.defence, actions, 'info');
+  }
+
   /** Starts an on-demand part on its diagram; false when none can start now. */
-  #onDemandClick(action: OnDemandAction, toolCall?: ToolCall): boolean {
+  #onDemandClick(action: OnDemandAction, toolCall?: ToolCall, attack?: AttackId): boolean {
     const run = this.#run;
     if (!run || this.#phase !== 'success' || this.#onDemand) return false;
     if (action === 'step-up' && !AUTH_OPTIONS[this.#option].onDemand.includes('step-up')) return false;
-    if (action === 'step-up') this.#signIn.open();
+    // Inside the click: a step-up, and the stolen-code lab's new authorization, open the sign-in window.
+    if (action === 'step-up' || attack === 'stolen-code') this.#signIn.open();
+    if (attack) {
+      this.#attack = attack;
+      this.#attackRuns.push({ at: Date.now(), id: attack });
+    }
     this.#onDemand = action;
     this.#failure = null;
     this.#hideNotice();
     this.#partsSeen.add(action === 'revoke' ? 'refresh' : action);
-    this.#showPart(action);
-    void run.perform(action, { toolCall }).then((outcome) => {
+    // Another attack lab is the same part on another diagram: swap the view whatever was shown.
+    this.#showPart(action, { force: action === 'attack' });
+    void run.perform(action, { toolCall, attack }).then((outcome) => {
       if (this.#run !== run) return;
       this.#onDemand = null;
       this.#signIn.close();
-      if (outcome === 'success') this.#keep(run);
-      this.#announcer.say(`${ON_DEMAND_LABELS[action]}: ${outcome === 'success' ? 'done' : 'failed'}`);
+      if (outcome === 'success' && action !== 'attack') this.#keep(run);
       this.#update();
+      if (action === 'attack' && attack) {
+        if (outcome === 'success') this.#explainAttack(attack);
+        this.#announcer.say(outcome === 'success' ? `The server refused the attack: ${ATTACKS[attack].title}.` : `The attack was not refused as expected: ${ATTACKS[attack].title}.`);
+        return;
+      }
+      this.#announcer.say(`${ON_DEMAND_LABELS[action]}: ${outcome === 'success' ? 'done' : 'failed'}`);
     });
     return true;
   }
@@ -533,7 +589,12 @@ export class PlayerController {
   /** Which diagram an exchange is drawn on: its part of the run (tool calls from the editor: the main flow). */
   #diagramOf(exchange: CapturedExchange): string {
     const part = exchange.id.startsWith('tool-') ? 'main' : partOf(this.#events, exchange);
-    return diagramIdFor(this.#transport, part, this.#option, this.#revision);
+    if (part === 'attack') {
+      // Each attack lab has its own diagram: an exchange belongs to the lab that had started by then.
+      const lab = this.#attackRuns.findLast((run) => run.at <= exchange.startedAt) ?? this.#attackRuns[0];
+      if (lab) return attackDiagramId(lab.id);
+    }
+    return this.#partDiagramId(part);
   }
 
   #update(options: { announce?: boolean } = {}): void {

@@ -1,4 +1,5 @@
 import { AUTH_OPTIONS, mainDiagramOf, optionsShownWith, transportsOf, type AuthOptionId, type Part } from '../flow/auth-options';
+import { attackDiagramId, attacksFor } from '../flow/attacks';
 import { diagramIdFor } from '../flow/diagram';
 import type { FlowDiagram, Transport } from '../flow/types';
 
@@ -37,6 +38,8 @@ export function playerDiagramIds(mainId: string, options?: AuthOptionId[]): stri
       ...(transport === 'streamable-http' ? [diagramIdFor(transport, 'main', option, '2026-07-28')] : []),
     ]);
   });
+  // The attack labs of the options shown, drawn on their own diagrams.
+  const attacks = shown.flatMap((option) => attacksFor(option).map((lab) => attackDiagramId(lab.id)));
   // A lesson that names a 2026-07-28 diagram starts on it.
-  return [...new Set([mainId, ...ids])];
+  return [...new Set([mainId, ...ids, ...attacks])];
 }

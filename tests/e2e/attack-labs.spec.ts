@@ -1,0 +1,63 @@
+import type { Page } from '@playwright/test';
+import { expect, keepScreenshot, test } from './support/fixtures';
+import { openPlayer, playerOf, runThroughSignIn, step, waitForPhase } from './support/player';
+import { chooseOption, runThroughProvider } from './player-options-support';
+
+/**
+ * The attack labs in the live player: after a clean run, the learner reads what to predict, runs
+ * the attack for real, and the lab ends on the request the server refused, drawn on the lab's own
+ * diagram with the Attacker as a box, with why it was refused and the spec clause.
+ */
+const attacks = (page: Page) => playerOf(page).locator('[data-fp-attacks]');
+const notice = (page: Page) => playerOf(page).locator('[data-fp-notice]');
+
+async function runAttack(page: Page, id: string): Promise<void> {
+  const lab = attacks(page).locator('li').filter({ has: page.locator(`[data-fp-attack="${id}"]`) });
+  await expect(lab).toContainText('Predict:');
+  await lab.locator(`[data-fp-attack="${id}"]`).click();
+}
+
+async function expectRefused(page: Page, diagram: string, refusedStep: string, title: RegExp): Promise<void> {
+  await expect(notice(page)).toContainText(title, { timeout: 20_000 });
+  const shown = playerOf(page).locator('.fp-variant:not([hidden])');
+  await expect(shown).toHaveAttribute('data-fp-variant', diagram);
+  await expect(shown.locator('svg [data-et="participant"][data-actor="attacker"]').first()).toBeVisible();
+  await expect(step(page, refusedStep)).toHaveAttribute('data-state', 'done');
+  await expect(playerOf(page).locator('[data-fp-unexpected]')).toBeHidden();
+  await expect(notice(page).getByRole('link')).toHaveAttribute('href', /^https:\/\/modelcontextprotocol\.io\/specification\/.+#.+/);
+}
+
+test('option 1: a token at another endpoint, a swapped redirect URI, and a stolen code are each refused, on the lab’s own diagram', async ({ page }) => {
+  await openPlayer(page);
+  await runThroughSignIn(page, 'attack-victim');
+  await waitForPhase(page, 'success');
+  await expect(attacks(page).locator('[data-fp-attack]')).toHaveCount(3);
+
+  await runAttack(page, 'wrong-audience');
+  await expectRefused(page, 'attack-wrong-audience', 'replay', /refused it: a token for another endpoint/);
+  await notice(page).getByRole('button', { name: /Inspect the refused request \(401\)/ }).click();
+  await expect(playerOf(page).locator('[data-fp-inspector]')).toContainText('invalid_token');
+  await keepScreenshot(page, 'attack-wrong-audience');
+
+  await runAttack(page, 'redirect-swap');
+  await expectRefused(page, 'attack-redirect-swap', 'script-uri', /refused it: a swapped redirect uri/i);
+  await expect(step(page, 'swapped-link')).toHaveAttribute('data-state', 'done');
+
+  // The stolen-code lab needs one more sign-in by the victim: the window opens in the click.
+  const popupOpened = page.waitForEvent('popup');
+  await runAttack(page, 'stolen-code');
+  const popup = await popupOpened;
+  await popup.getByRole('button', { name: 'Allow' }).click();
+  await expectRefused(page, 'attack-stolen-code', 'stolen-code', /refused it: a stolen authorization code/);
+  await expect(step(page, 'callback')).toHaveAttribute('data-state', 'done');
+});
+
+test('option 3b: the provider’s token presented at option 1’s /mcp is refused (token passthrough)', async ({ page }) => {
+  await openPlayer(page);
+  await chooseOption(page, 'oidc-external');
+  await runThroughProvider(page, 'oidc-external');
+  await waitForPhase(page, 'success');
+  await expect(attacks(page).locator('[data-fp-attack]')).toHaveCount(1);
+  await runAttack(page, 'token-passthrough');
+  await expectRefused(page, 'attack-token-passthrough', 'passthrough', /refused it: token passthrough/);
+});
