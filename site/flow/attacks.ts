@@ -7,7 +7,7 @@ import { AUTH_OPTION_IDS, AUTH_OPTIONS, type AuthOptionId } from './auth-options
  * requests for real, from the page, drawn as the Attacker on the lab's diagram
  * (diagrams/attack-<id>.mmd); a lab succeeds when the server refuses exactly as expected.
  */
-export const ATTACK_IDS = ['wrong-audience', 'stolen-code', 'token-passthrough', 'redirect-swap'] as const;
+export const ATTACK_IDS = ['wrong-audience', 'stolen-code', 'pkce-downgrade', 'token-passthrough', 'redirect-swap'] as const;
 export type AttackId = (typeof ATTACK_IDS)[number];
 
 export interface AttackLab {
@@ -52,6 +52,19 @@ export const ATTACKS: Record<AttackId, AttackLab> = {
     refused: { status: 400, error: 'invalid_grant' },
     defence:
       'The authorization request carried code_challenge, the SHA-256 of a verifier only the real client knows. The token endpoint hashes the code_verifier it receives and compares: the attacker has none that matches, so the code is worthless to them (400 invalid_grant).',
+    spec: { label: 'MCP authorization (2026-07-28): authorization code protection', href: 'https://modelcontextprotocol.io/specification/2026-07-28/basic/authorization/security-considerations#authorization-code-protection' },
+    lesson: 'authorization-code',
+  },
+  'pkce-downgrade': {
+    id: 'pkce-downgrade',
+    title: 'A PKCE downgrade to plain',
+    options: ['worker'],
+    setup:
+      'The attacker tampers with your client’s authorization link: code_challenge_method=plain, so the challenge is the verifier itself, and anyone who sees the link could redeem the code.',
+    predict: 'Your browser follows the tampered link. Does the authorization server issue a code?',
+    refused: { status: 302, error: 'invalid_request' },
+    defence:
+      'With plain, the code_challenge in the link would be the verifier itself, so seeing the link would be enough to redeem the code. The authorization server accepts only S256 and sends the browser back to the client with error=invalid_request and no code.',
     spec: { label: 'MCP authorization (2026-07-28): authorization code protection', href: 'https://modelcontextprotocol.io/specification/2026-07-28/basic/authorization/security-considerations#authorization-code-protection' },
     lesson: 'authorization-code',
   },

@@ -555,6 +555,27 @@ class Flow implements FlowRun {
         });
         break;
       }
+      case 'pkce-downgrade': {
+        // The link the attacker tampered with, followed by the user's browser: plain instead of S256.
+        const { verifier } = await newPkce();
+        const url = new URL(this.#server!.authorization_endpoint);
+        const scope = this.#granted().join(' ');
+        for (const [name, value] of Object.entries({ response_type: 'code', client_id: this.#clientId, redirect_uri: this.#redirectUri, state: randomToken(16), code_challenge: verifier, code_challenge_method: 'plain', resource: this.#serverUrl, ...(scope && { scope }) })) {
+          url.searchParams.set(name, value);
+        }
+        let callback: URL;
+        try {
+          callback = new URL(await this.#env.authorize(url, this.#signal()));
+        } catch (error) {
+          if (this.#abort.signal.aborted) throw new Stop(null);
+          throw new Stop(failure('window-closed', error instanceof Error ? error.message : String(error)));
+        }
+        // Refused: back at the client with invalid_request, and no code for anyone.
+        if (callback.searchParams.get('error') !== ATTACKS[id].refused.error || callback.searchParams.has('code')) {
+          throw new Stop(failure('attack-accepted', `The callback came back with ${callback.search}`));
+        }
+        return;
+      }
       case 'redirect-swap': {
         // A link with the real client_id and the attacker's redirect_uri: the server must not redirect there.
         const { challenge } = await newPkce();

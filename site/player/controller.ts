@@ -492,7 +492,7 @@ export class PlayerController {
     if (!run || this.#phase !== 'success' || this.#onDemand) return false;
     if (action === 'step-up' && !AUTH_OPTIONS[this.#option].onDemand.includes('step-up')) return false;
     // Inside the click: a step-up, and the stolen-code lab's new authorization, open the sign-in window.
-    if (action === 'step-up' || attack === 'stolen-code') this.#signIn.open();
+    if (action === 'step-up' || attack === 'stolen-code' || attack === 'pkce-downgrade') this.#signIn.open();
     if (attack) {
       this.#attack = attack;
       this.#attackRuns.push({ at: Date.now(), id: attack });

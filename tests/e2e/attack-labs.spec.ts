@@ -21,7 +21,7 @@ async function expectRefused(page: Page, diagram: string, refusedStep: string, t
   await expect(notice(page)).toContainText(title, { timeout: 20_000 });
   const shown = playerOf(page).locator('.fp-variant:not([hidden])');
   await expect(shown).toHaveAttribute('data-fp-variant', diagram);
-  await expect(shown.locator('svg [data-et="participant"][data-actor="attacker"]').first()).toBeVisible();
+  if (diagram !== 'attack-pkce-downgrade') await expect(shown.locator('svg [data-et="participant"][data-actor="attacker"]').first()).toBeVisible();
   await expect(step(page, refusedStep)).toHaveAttribute('data-state', 'done');
   await expect(playerOf(page).locator('[data-fp-unexpected]')).toBeHidden();
   await expect(notice(page).getByRole('link')).toHaveAttribute('href', /^https:\/\/modelcontextprotocol\.io\/specification\/.+#.+/);
@@ -31,7 +31,7 @@ test('option 1: a token at another endpoint, a swapped redirect URI, and a stole
   await openPlayer(page);
   await runThroughSignIn(page, 'attack-victim');
   await waitForPhase(page, 'success');
-  await expect(attacks(page).locator('[data-fp-attack]')).toHaveCount(3);
+  await expect(attacks(page).locator('[data-fp-attack]')).toHaveCount(4);
 
   await runAttack(page, 'wrong-audience');
   await expectRefused(page, 'attack-wrong-audience', 'replay', /refused it: a token for another endpoint/);
@@ -50,6 +50,13 @@ test('option 1: a token at another endpoint, a swapped redirect URI, and a stole
   await popup.getByRole('button', { name: 'Allow' }).click();
   await expectRefused(page, 'attack-stolen-code', 'stolen-code', /refused it: a stolen authorization code/);
   await expect(step(page, 'callback')).toHaveAttribute('data-state', 'done');
+
+  // A tampered link asking for plain PKCE: the browser is sent straight back with an error, no code.
+  const downgradeWindow = page.waitForEvent('popup');
+  await runAttack(page, 'pkce-downgrade');
+  await downgradeWindow;
+  await expectRefused(page, 'attack-pkce-downgrade', 'error-callback', /refused it: a pkce downgrade to plain/i);
+  await expect(step(page, 'plain-link')).toHaveAttribute('data-state', 'done');
 });
 
 test('option 3b: the provider’s token presented at option 1’s /mcp is refused (token passthrough)', async ({ page }) => {

@@ -20,9 +20,10 @@ describe.each(cases)('%s on %s', (id, option) => {
     await session.browser.settled();
 
     const attack = [...pageExchanges(session.events).slice(before), ...session.browser.fromWorker.values()].filter((exchange) => partOf(session.events, exchange) === 'attack');
+    // The refused request: the attacker's last one, or (a tampered link the user's browser follows) the navigation the Worker saw.
     const byAttacker = attack.filter((exchange) => exchange.from === 'attacker');
-    expect(byAttacker.length).toBeGreaterThan(0);
-    expect(byAttacker.at(-1)!.status).toBe(ATTACKS[id].refused.status);
+    const refused = byAttacker.at(-1) ?? attack.find((exchange) => exchange.channel === 'front' && new URL(exchange.url).pathname === '/authorize');
+    expect(refused?.status).toBe(ATTACKS[id].refused.status);
 
     const diagram = diagrams.get(attackDiagramId(id))!;
     const assignment = assign(diagram, attack);
