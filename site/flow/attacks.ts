@@ -7,7 +7,7 @@ import { AUTH_OPTION_IDS, AUTH_OPTIONS, type AuthOptionId } from './auth-options
  * requests for real, from the page, drawn as the Attacker on the lab's diagram
  * (diagrams/attack-<id>.mmd); a lab succeeds when the server refuses exactly as expected.
  */
-export const ATTACK_IDS = ['wrong-audience', 'stolen-code', 'pkce-downgrade', 'token-passthrough', 'redirect-swap'] as const;
+export const ATTACK_IDS = ['wrong-audience', 'stolen-code', 'pkce-downgrade', 'confused-deputy', 'token-passthrough', 'redirect-swap'] as const;
 export type AttackId = (typeof ATTACK_IDS)[number];
 
 export interface AttackLab {
@@ -21,6 +21,11 @@ export interface AttackLab {
   predict: string;
   /** The answer that means the defence held. */
   refused: { status: number; error?: string };
+  /**
+   * Where the refusal happens when it is not the attacker's own last request: a navigation of the
+   * user's browser (a tampered link it follows, a consent it is asked for).
+   */
+  refusedAt?: { method: 'GET' | 'POST'; path: string };
   /** Why the server refuses, in plain words. */
   defence: string;
   spec: { label: string; href: string };
@@ -63,10 +68,25 @@ export const ATTACKS: Record<AttackId, AttackLab> = {
       'The attacker tampers with your client’s authorization link: code_challenge_method=plain, so the challenge is the verifier itself, and anyone who sees the link could redeem the code.',
     predict: 'Your browser follows the tampered link. Does the authorization server issue a code?',
     refused: { status: 302, error: 'invalid_request' },
+    refusedAt: { method: 'GET', path: '/authorize' },
     defence:
       'With plain, the code_challenge in the link would be the verifier itself, so seeing the link would be enough to redeem the code. The authorization server accepts only S256 and sends the browser back to the client with error=invalid_request and no code.',
     spec: { label: 'MCP authorization (2026-07-28): authorization code protection', href: 'https://modelcontextprotocol.io/specification/2026-07-28/basic/authorization/security-considerations#authorization-code-protection' },
     lesson: 'authorization-code',
+  },
+  'confused-deputy': {
+    id: 'confused-deputy',
+    title: 'The confused deputy',
+    options: ['github'],
+    setup:
+      'You already allowed this lab’s client, and GitHub remembers that it allowed the Worker’s one app. The attacker registers a client of their own at the Worker and sends you a link to sign in with it, hoping GitHub’s remembered approval carries them through. (The lab registers it with its own callback so it can hear the answer; a real attacker would use theirs.)',
+    predict: 'GitHub would send you straight back without asking. Does anything stop the attacker’s client here? Press Deny if you are asked.',
+    refused: { status: 302, error: 'access_denied' },
+    refusedAt: { method: 'POST', path: '/authorize/github' },
+    defence:
+      'GitHub sees only the Worker’s app, never the MCP clients behind it, so its remembered approval says nothing about the attacker’s client. The Worker therefore asks you itself, naming the client and where it redirects, before anything goes to GitHub; you denied it, and the client got access_denied instead of a code.',
+    spec: { label: 'MCP authorization (2026-07-28): confused deputy problem', href: 'https://modelcontextprotocol.io/specification/2026-07-28/basic/authorization/security-considerations#confused-deputy-problem' },
+    lesson: 'third-party-provider',
   },
   'token-passthrough': {
     id: 'token-passthrough',

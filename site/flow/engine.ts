@@ -576,6 +576,33 @@ class Flow implements FlowRun {
         }
         return;
       }
+      case 'confused-deputy': {
+        // The attacker's own client, registered at the Worker (with the lab's callback, so the lab hears the answer).
+        const registered = await attacker('as', this.#server!.registration_endpoint ?? `${this.#origin}/oauth/register`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+          body: JSON.stringify({ client_name: 'Totally Legit App', redirect_uris: [this.#redirectUri], grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'none' }),
+        });
+        const attackerClient = this.#jsonOrNull(registered)?.client_id;
+        if (registered.exchange.status !== 201 || typeof attackerClient !== 'string') throw this.#refused(registered);
+        // The link the attacker sends you: their client_id, this endpoint as the resource.
+        const { challenge } = await newPkce();
+        const url = new URL(this.#server!.authorization_endpoint);
+        for (const [name, value] of Object.entries({ response_type: 'code', client_id: attackerClient, redirect_uri: this.#redirectUri, state: randomToken(16), code_challenge: challenge, code_challenge_method: 'S256', resource: this.#serverUrl, scope: this.#granted().join(' ') || 'mcp:read' })) {
+          url.searchParams.set(name, value);
+        }
+        let callback: URL;
+        try {
+          callback = new URL(await this.#env.authorize(url, this.#signal()));
+        } catch (error) {
+          if (this.#abort.signal.aborted) throw new Stop(null);
+          throw new Stop(failure('window-closed', error instanceof Error ? error.message : String(error)));
+        }
+        if (callback.searchParams.get('error') !== ATTACKS[id].refused.error || callback.searchParams.has('code')) {
+          throw new Stop(failure('attack-accepted', `The attacker's client got ${callback.searchParams.has('code') ? 'a code: you allowed it' : callback.search}`));
+        }
+        return;
+      }
       case 'redirect-swap': {
         // A link with the real client_id and the attacker's redirect_uri: the server must not redirect there.
         const { challenge } = await newPkce();

@@ -476,7 +476,11 @@ export class PlayerController {
   /** After an attack lab: the defence that held, the refused request and the spec clause. */
   #explainAttack(id: AttackId): void {
     const lab = ATTACKS[id];
-    const refused = [...this.#exchanges.values()].filter((exchange) => exchange.from === 'attacker').sort((a, b) => a.startedAt - b.startedAt).at(-1);
+    const at = lab.refusedAt;
+    const refused = [...this.#exchanges.values()]
+      .filter((exchange) => (at ? exchange.channel === 'front' && exchange.method === at.method && new URL(exchange.url).pathname === at.path : exchange.from === 'attacker'))
+      .sort((a, b) => a.startedAt - b.startedAt)
+      .at(-1);
     const step = refused && [...(this.#board?.exchangesOf ?? [])].find(([, exchanges]) => exchanges.some((exchange) => exchange.id === refused.id))?.[0];
     const inspect = refused
       ? h('button', { type: 'button', class: 'button', onclick: () => (step ? this.#select({ kind: 'step', id: step }, true) : this.#select({ kind: 'exchange', id: refused.id }, true)) }, `Inspect the refused request (${refused.status ?? 'no answer'})`)
@@ -492,7 +496,7 @@ export class PlayerController {
     if (!run || this.#phase !== 'success' || this.#onDemand) return false;
     if (action === 'step-up' && !AUTH_OPTIONS[this.#option].onDemand.includes('step-up')) return false;
     // Inside the click: a step-up, and the stolen-code lab's new authorization, open the sign-in window.
-    if (action === 'step-up' || attack === 'stolen-code' || attack === 'pkce-downgrade') this.#signIn.open();
+    if (action === 'step-up' || attack === 'stolen-code' || attack === 'pkce-downgrade' || attack === 'confused-deputy') this.#signIn.open();
     if (attack) {
       this.#attack = attack;
       this.#attackRuns.push({ at: Date.now(), id: attack });

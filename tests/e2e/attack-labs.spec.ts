@@ -59,6 +59,23 @@ test('option 1: a token at another endpoint, a swapped redirect URI, and a stole
   await expect(step(page, 'plain-link')).toHaveAttribute('data-state', 'done');
 });
 
+test('option 2: the confused deputy: the Worker asks about the attacker’s client itself, and a Deny leaves it without a code', async ({ page }) => {
+  await openPlayer(page);
+  await chooseOption(page, 'github');
+  await runThroughProvider(page, 'github');
+  await waitForPhase(page, 'success');
+  await expect(attacks(page).locator('[data-fp-attack]')).toHaveCount(2);
+  const popupOpened = page.waitForEvent('popup');
+  await runAttack(page, 'confused-deputy');
+  const popup = await popupOpened;
+  // The Worker's own consent page names the attacker's client, though GitHub would not have asked.
+  await expect(popup.getByRole('heading', { level: 1 })).toContainText('Totally Legit App');
+  await popup.getByRole('button', { name: 'Deny' }).click();
+  await expectRefused(page, 'attack-confused-deputy', 'denied-callback', /refused it: the confused deputy/);
+  await expect(step(page, 'consent-page')).toHaveAttribute('data-state', 'done');
+  await expect(step(page, 'deny')).toHaveAttribute('data-state', 'done');
+});
+
 test('option 3b: the provider’s token presented at option 1’s /mcp is refused (token passthrough)', async ({ page }) => {
   await openPlayer(page);
   await chooseOption(page, 'oidc-external');

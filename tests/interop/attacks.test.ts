@@ -1,6 +1,7 @@
 import { describe, expect, inject, test } from 'vitest';
 import { ATTACK_IDS, ATTACKS, attackDiagramId } from '../../site/flow/attacks';
 import { assign, partOf } from '../../site/flow/assign';
+import type { HeadlessUserOptions } from '../support/headless-user.ts';
 import { diagrams, failuresOf, pageExchanges, runFlow } from './flow-engine-support.ts';
 
 /**
@@ -13,7 +14,11 @@ const cases = ATTACK_IDS.flatMap((id) => ATTACKS[id].options.map((option) => [id
 
 describe.each(cases)('%s on %s', (id, option) => {
   test('the server refuses the attacker, and the diagram shows every request of it', async () => {
-    const session = await runFlow(origin, { option, transport: 'streamable-http', registration: 'dcr' });
+    // The user's answers in the sign-in window; read at each authorization, so they can change between the run and the attack.
+    const user: HeadlessUserOptions = {};
+    const session = await runFlow(origin, { option, transport: 'streamable-http', registration: 'dcr' }, user);
+    // The confused deputy: asked about the attacker's client, the user denies it, as the lab tells them to.
+    if (id === 'confused-deputy') user.decision = 'deny';
     const before = pageExchanges(session.events).length;
     expect(await session.run.perform('attack', { attack: id })).toBe('success');
     expect(failuresOf(session.events)).toEqual([]);
@@ -21,8 +26,10 @@ describe.each(cases)('%s on %s', (id, option) => {
 
     const attack = [...pageExchanges(session.events).slice(before), ...session.browser.fromWorker.values()].filter((exchange) => partOf(session.events, exchange) === 'attack');
     // The refused request: the attacker's last one, or (a tampered link the user's browser follows) the navigation the Worker saw.
-    const byAttacker = attack.filter((exchange) => exchange.from === 'attacker');
-    const refused = byAttacker.at(-1) ?? attack.find((exchange) => exchange.channel === 'front' && new URL(exchange.url).pathname === '/authorize');
+    const at = ATTACKS[id].refusedAt;
+    const refused = at
+      ? attack.find((exchange) => exchange.channel === 'front' && exchange.method === at.method && new URL(exchange.url).pathname === at.path)
+      : attack.filter((exchange) => exchange.from === 'attacker').at(-1);
     expect(refused?.status).toBe(ATTACKS[id].refused.status);
 
     const diagram = diagrams.get(attackDiagramId(id))!;
