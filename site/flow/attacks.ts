@@ -1,4 +1,5 @@
 import { AUTH_OPTION_IDS, AUTH_OPTIONS, type AuthOptionId } from './auth-options';
+import type { Transport } from './types';
 
 /**
  * The attack labs, as data: what the attacker tries, which auth options it can be tried on, what
@@ -7,7 +8,7 @@ import { AUTH_OPTION_IDS, AUTH_OPTIONS, type AuthOptionId } from './auth-options
  * requests for real, from the page, drawn as the Attacker on the lab's diagram
  * (diagrams/attack-<id>.mmd); a lab succeeds when the server refuses exactly as expected.
  */
-export const ATTACK_IDS = ['wrong-audience', 'stolen-code', 'pkce-downgrade', 'confused-deputy', 'token-passthrough', 'redirect-swap'] as const;
+export const ATTACK_IDS = ['wrong-audience', 'stolen-code', 'pkce-downgrade', 'confused-deputy', 'token-passthrough', 'redirect-swap', 'session-hijack'] as const;
 export type AttackId = (typeof ATTACK_IDS)[number];
 
 export interface AttackLab {
@@ -15,6 +16,8 @@ export interface AttackLab {
   title: string;
   /** The options whose endpoint the attack is tried on (after a run of that option). */
   options: AuthOptionId[];
+  /** Only after a run over these transports (default: any). */
+  transports?: Transport[];
   /** What the attacker does, in one or two sentences. */
   setup: string;
   /** The question to answer before running it. */
@@ -101,6 +104,20 @@ export const ATTACKS: Record<AttackId, AttackLab> = {
     spec: { label: 'MCP security best practices: token passthrough', href: 'https://modelcontextprotocol.io/specification/2025-11-25/basic/security_best_practices#token-passthrough' },
     lesson: 'bring-your-own-provider',
   },
+  'session-hijack': {
+    id: 'session-hijack',
+    title: 'Another user in your SSE session',
+    options: ['worker'],
+    transports: ['sse'],
+    setup:
+      'Your legacy SSE session is open, and its session id travels in a URL, where it can leak. The attacker signs in as themselves, with a valid token of their own, and posts a tool call into your session. In the window: press “Not you? Sign out”, sign in as mallory, and allow.',
+    predict: 'The attacker’s token is valid for /sse, and the session id is right. Will your session run the attacker’s call?',
+    refused: { status: 404 },
+    defence:
+      'A session id is not a credential: the Worker checks the bearer token on every message and binds each session to the user and client that opened it. A valid token of another user, presented with your session id, gets 404, as if the session did not exist.',
+    spec: { label: 'MCP security best practices: session hijacking', href: 'https://modelcontextprotocol.io/specification/2025-11-25/basic/security_best_practices#session-hijacking' },
+    lesson: 'transports',
+  },
   'redirect-swap': {
     id: 'redirect-swap',
     title: 'A swapped redirect URI',
@@ -119,7 +136,8 @@ export const ATTACKS: Record<AttackId, AttackLab> = {
 /** The diagram an attack is drawn on (diagrams/attack-<id>.mmd). */
 export const attackDiagramId = (id: AttackId) => `attack-${id}`;
 
-export const attacksFor = (option: AuthOptionId): AttackLab[] => ATTACK_IDS.map((id) => ATTACKS[id]).filter((attack) => attack.options.includes(option));
+export const attacksFor = (option: AuthOptionId, transport?: Transport): AttackLab[] =>
+  ATTACK_IDS.map((id) => ATTACKS[id]).filter((attack) => attack.options.includes(option) && (!transport || !attack.transports || attack.transports.includes(transport)));
 
 export const isAttackId = (value: unknown): value is AttackId => typeof value === 'string' && (ATTACK_IDS as readonly string[]).includes(value);
 

@@ -603,6 +603,27 @@ class Flow implements FlowRun {
         }
         return;
       }
+      case 'session-hijack': {
+        // Your session's message URL, with its session id, as it might leak.
+        const victimSession = this.#mcp?.messageUrl;
+        if (this.config.transport !== 'sse' || !victimSession) throw new Stop(failure('unexpected-response', 'This lab needs a legacy SSE session: run the flow over HTTP+SSE first.'));
+        // The attacker signs in as themselves (in the window: sign out, sign in as another user) and redeems their own code.
+        await this.#authorize(this.#granted());
+        const theirs = await attacker('as', this.#server!.token_endpoint, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+          body: new URLSearchParams({ grant_type: 'authorization_code', code: this.#code, redirect_uri: this.#redirectUri, client_id: this.#clientId, code_verifier: this.#pending!.verifier, resource: this.#serverUrl }).toString(),
+        });
+        const token = this.#jsonOrNull(theirs)?.access_token;
+        if (theirs.exchange.status !== 200 || typeof token !== 'string') throw this.#refused(theirs);
+        if (token === this.#tokens?.access_token) throw new Stop(failure('attack-accepted', 'The window signed in as you again: sign out and sign in as another user.'));
+        refusal = await attacker('mcp', victimSession, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 666, method: 'tools/call', params: { name: 'whoami', arguments: {} } }),
+        });
+        break;
+      }
       case 'redirect-swap': {
         // A link with the real client_id and the attacker's redirect_uri: the server must not redirect there.
         const { challenge } = await newPkce();

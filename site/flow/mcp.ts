@@ -44,6 +44,8 @@ export interface McpConnection {
    */
   listen(callback: (message: Record<string, unknown>) => void): () => void;
   close(): void;
+  /** Legacy SSE: the URL the stream named for this session's messages (it carries the session id). */
+  readonly messageUrl?: string;
 }
 
 export const initializeParams = () => ({ protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: CLIENT_INFO });
@@ -248,6 +250,7 @@ export async function openSse(
       return () => listeners.delete(callback);
     },
     close,
+    messageUrl: url,
   };
   return { opened, connection };
 }

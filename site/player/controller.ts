@@ -169,6 +169,7 @@ export class PlayerController {
       input.addEventListener('change', () => {
         this.#reset();
         this.#transport = input.value as Transport;
+        this.#renderAttacks();
         this.#showPart('main');
       }),
     );
@@ -457,7 +458,7 @@ export class PlayerController {
   /** The attack labs this option offers, each with what to predict before running it. */
   #renderAttacks(): void {
     const section = this.#el('[data-fp-attacks]');
-    const labs = attacksFor(this.#option).filter((lab) => this.#views.has(attackDiagramId(lab.id)));
+    const labs = attacksFor(this.#option, this.#transport).filter((lab) => this.#views.has(attackDiagramId(lab.id)));
     section.hidden = labs.length === 0;
     section.querySelector('[data-fp-attack-list]')!.replaceChildren(
       ...labs.map((lab) =>
@@ -496,7 +497,7 @@ export class PlayerController {
     if (!run || this.#phase !== 'success' || this.#onDemand) return false;
     if (action === 'step-up' && !AUTH_OPTIONS[this.#option].onDemand.includes('step-up')) return false;
     // Inside the click: a step-up, and the stolen-code lab's new authorization, open the sign-in window.
-    if (action === 'step-up' || attack === 'stolen-code' || attack === 'pkce-downgrade' || attack === 'confused-deputy') this.#signIn.open();
+    if (action === 'step-up' || attack === 'stolen-code' || attack === 'pkce-downgrade' || attack === 'confused-deputy' || attack === 'session-hijack') this.#signIn.open();
     if (attack) {
       this.#attack = attack;
       this.#attackRuns.push({ at: Date.now(), id: attack });

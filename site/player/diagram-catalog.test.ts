@@ -5,7 +5,7 @@ const ids = (list: string[]) => list.map((id) => ({ id }));
 
 describe('the diagrams a player shows', () => {
   test('a lesson on option 1 over SSE: that transport first, then the other, each with its on-demand parts', () => {
-    expect(playerDiagramIds('worker-oauth-sse')).toEqual(['worker-oauth-sse', 'refresh-revoke-sse', 'step-up-sse', 'worker-oauth', 'refresh-revoke', 'step-up', 'worker-oauth-2026', 'attack-wrong-audience', 'attack-stolen-code', 'attack-pkce-downgrade', 'attack-redirect-swap']);
+    expect(playerDiagramIds('worker-oauth-sse')).toEqual(['worker-oauth-sse', 'refresh-revoke-sse', 'step-up-sse', 'worker-oauth', 'refresh-revoke', 'step-up', 'worker-oauth-2026', 'attack-wrong-audience', 'attack-stolen-code', 'attack-pkce-downgrade', 'attack-redirect-swap', 'attack-session-hijack']);
   });
 
   test('a lesson on option 3a brings option 3b, which it is compared with; 3b has no refresh or revoke', () => {
@@ -13,7 +13,7 @@ describe('the diagrams a player shows', () => {
   });
 
   test('a lesson that names a 2026-07-28 diagram starts on it, with its 2025-11-25 twin and the shared on-demand parts', () => {
-    expect(playerDiagramIds('worker-oauth-2026')).toEqual(['worker-oauth-2026', 'worker-oauth', 'refresh-revoke', 'step-up', 'worker-oauth-sse', 'refresh-revoke-sse', 'step-up-sse', 'attack-wrong-audience', 'attack-stolen-code', 'attack-pkce-downgrade', 'attack-redirect-swap']);
+    expect(playerDiagramIds('worker-oauth-2026')).toEqual(['worker-oauth-2026', 'worker-oauth', 'refresh-revoke', 'step-up', 'worker-oauth-sse', 'refresh-revoke-sse', 'step-up-sse', 'attack-wrong-audience', 'attack-stolen-code', 'attack-pkce-downgrade', 'attack-redirect-swap', 'attack-session-hijack']);
     expect(offeredOptions(ids(playerDiagramIds('worker-oauth-2026')))).toEqual([{ option: 'worker', transport: 'streamable-http' }]);
   });
 

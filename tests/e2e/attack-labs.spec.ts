@@ -59,6 +59,24 @@ test('option 1: a token at another endpoint, a swapped redirect URI, and a stole
   await expect(step(page, 'plain-link')).toHaveAttribute('data-state', 'done');
 });
 
+test('option 1 over legacy SSE: another user’s valid token posting into your session gets 404', async ({ page }) => {
+  await openPlayer(page);
+  await playerOf(page).getByRole('radio', { name: 'Legacy HTTP+SSE' }).check();
+  await runThroughSignIn(page, 'session-owner');
+  await waitForPhase(page, 'success');
+  await expect(attacks(page).locator('[data-fp-attack="session-hijack"]')).toHaveCount(1);
+  const popupOpened = page.waitForEvent('popup');
+  await runAttack(page, 'session-hijack');
+  const popup = await popupOpened;
+  // Play the attacker in the window: sign out, sign in as someone else, allow.
+  await popup.getByRole('button', { name: 'Not you? Sign out' }).click();
+  await popup.getByLabel('User name').fill('mallory');
+  await popup.getByLabel('User name').press('Enter');
+  await popup.getByRole('button', { name: 'Allow' }).click();
+  await expectRefused(page, 'attack-session-hijack', 'hijack', /refused it: another user in your sse session/i);
+  await expect(step(page, 'token')).toHaveAttribute('data-state', 'done');
+});
+
 test('option 2: the confused deputy: the Worker asks about the attacker’s client itself, and a Deny leaves it without a code', async ({ page }) => {
   await openPlayer(page);
   await chooseOption(page, 'github');

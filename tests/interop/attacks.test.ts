@@ -10,7 +10,8 @@ import { diagrams, failuresOf, pageExchanges, runFlow } from './flow-engine-supp
  * the lab expects, and every request of the attack lights a message of the lab's own diagram.
  */
 const origin = inject('labOrigin');
-const cases = ATTACK_IDS.flatMap((id) => ATTACKS[id].options.map((option) => [id, option] as const));
+// The session-hijack lab needs the user to switch accounts in the sign-in window: its e2e test plays that part.
+const cases = ATTACK_IDS.filter((id) => id !== 'session-hijack').flatMap((id) => ATTACKS[id].options.map((option) => [id, option] as const));
 
 describe.each(cases)('%s on %s', (id, option) => {
   test('the server refuses the attacker, and the diagram shows every request of it', async () => {
