@@ -2,6 +2,7 @@ import { ConfigurationError, serverSecret, publicOrigin } from '../config';
 import type { LabEnv, TracedServer } from './env';
 import { CLIENT_METADATA_PATH, clientMetadataDocument, preregisteredClientId, CALLBACK_PATH } from './lab-clients';
 import { providerInfo } from './lab-options';
+import { handleGrantState, isGrantStateRoute } from './grant-state';
 import { newTraceId, TRACE_ID_PATTERN, TRACE_LIFETIME_SECONDS, traceCookie, verifiedTraceId } from './trace-cookie';
 
 /**
@@ -12,6 +13,7 @@ import { newTraceId, TRACE_ID_PATTERN, TRACE_LIFETIME_SECONDS, traceCookie, veri
  *   GET  /lab/client                   the pre-registered client for the in-page MCP client
  *   GET  /lab/client-metadata.json     the in-page client's Client ID Metadata Document
  *   GET  /lab/providers                the providers behind options 2 and 3: simulated or real (no secrets)
+ *   GET  /lab/grant-state              what the Worker keeps for the bearer token's own grant (grant-state.ts)
  *
  * Anything else under /lab/ (the callback page, the player) is the site's.
  */
@@ -21,7 +23,7 @@ const EVENTS_PATH = /^\/lab\/traces\/([^/]+)\/events$/;
 const NO_STORE = { 'Cache-Control': 'no-store' };
 
 export function isLabRoute(pathname: string): boolean {
-  return pathname === TRACES_PATH || EVENTS_PATH.test(pathname) || pathname === '/lab/client' || pathname === CLIENT_METADATA_PATH || pathname === PROVIDERS_PATH;
+  return pathname === TRACES_PATH || EVENTS_PATH.test(pathname) || pathname === '/lab/client' || pathname === CLIENT_METADATA_PATH || pathname === PROVIDERS_PATH || isGrantStateRoute(pathname);
 }
 
 export async function handleLabRoute(request: Request, env: LabEnv, server: TracedServer): Promise<Response> {
@@ -31,6 +33,7 @@ export async function handleLabRoute(request: Request, env: LabEnv, server: Trac
     if (pathname === TRACES_PATH) return request.method === 'POST' ? await startTrace(request, env, origin) : methodNotAllowed('POST');
     const events = EVENTS_PATH.exec(pathname);
     if (events) return request.method === 'GET' ? await openEvents(request, env, origin, events[1]) : methodNotAllowed('GET');
+    if (isGrantStateRoute(pathname)) return await handleGrantState(request, env, server);
     if (request.method !== 'GET' && request.method !== 'HEAD') return methodNotAllowed('GET, HEAD');
     const context = server.contextFor(request, env);
     if (pathname === PROVIDERS_PATH) return Response.json({ providers: await providerInfo(server.options, context) }, { headers: NO_STORE });
