@@ -21,6 +21,7 @@ import { heldGrantOf, latestGrant } from '../playground/grant';
 import { ATTACKS, attackDiagramId, attacksFor, type AttackId } from '../flow/attacks';
 import { forgetAuthorization, keepAuthorization, keptAuthorizations, type KeptEntry } from './kept-authorization';
 import { ToolPlayground } from '../playground/playground';
+import { ServerStatePanel } from './server-state';
 
 /**
  * One player on the page: wires the engine's run (site/flow/engine.ts), the Worker's trace
@@ -54,6 +55,8 @@ export class PlayerController {
   readonly #announcer: Announcer;
   readonly #signIn = new SignInWindow();
   readonly #tools: ToolPlayground;
+  /** What the Worker keeps for this learner's grant (read through the lab layer with the held token). */
+  readonly #serverState: ServerStatePanel;
 
   #phase: Phase = 'idle';
   #run: FlowRun | null = null;
@@ -102,10 +105,13 @@ export class PlayerController {
       transport: () => this.#transport,
       revision: () => this.#revision,
       traceId: () => this.#trace?.traceId ?? '',
-      // The newest token response of this run; else, going on from a kept authorization, its token.
-      grant: () => latestGrant(this.#exchanges.values()) ?? (this.#resumedFrom && heldGrantOf(this.#resumedFrom.kept)),
+      grant: () => this.#heldGrant(),
       record: (exchange) => this.#onExchange(exchange),
       stepUp: (call) => this.#onDemandClick('step-up', call),
+    });
+    this.#serverState = new ServerStatePanel(this.#el('[data-server-state]'), {
+      accessToken: () => this.#heldGrant()?.accessToken ?? null,
+      serverUrl: () => serverUrlFor(location.origin, this.#option, this.#transport),
     });
     this.#bind();
     explainCimd(this.#root);
@@ -136,6 +142,11 @@ export class PlayerController {
   #view(): View {
     const wanted = this.#views.get(this.#partDiagramId(this.#part));
     return wanted ?? this.#views.values().next().value!;
+  }
+
+  /** The newest token response of this run; else, going on from a kept authorization, its token. */
+  #heldGrant() {
+    return latestGrant(this.#exchanges.values()) ?? (this.#resumedFrom ? heldGrantOf(this.#resumedFrom.kept) : null);
   }
 
   /** The diagram that draws a part of this run: an attack lab's own, or the option's. */
@@ -203,6 +214,7 @@ export class PlayerController {
     applyOption(this.#root, this.#option);
     this.#renderProvider();
     this.#tools.reset();
+    this.#serverState.reset();
     for (const button of this.#root.querySelectorAll<HTMLButtonElement>('[data-fp-extra]')) button.hidden = !option.onDemand.includes(button.dataset.fpExtra as OnDemandAction);
     this.#renderAttacks();
     this.#el('[data-fp-after-intro]').textContent = option.onDemand.includes('refresh')
@@ -372,6 +384,7 @@ export class PlayerController {
     this.#hideNotice();
     this.#announcer.clear();
     this.#tools.reset();
+    this.#serverState.reset();
     if (this.#part !== 'main') this.#showPart('main');
     this.#update({ announce: false });
     this.#renderKept();
