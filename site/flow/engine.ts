@@ -373,7 +373,6 @@ class Flow implements FlowRun {
     const server = this.#server!;
     const { verifier, challenge } = await newPkce();
     const state = randomToken(16);
-    const url = new URL(server.authorization_endpoint);
     const params: Record<string, string> = {
       response_type: 'code',
       client_id: this.#clientId,
@@ -384,17 +383,10 @@ class Flow implements FlowRun {
     };
     if (scopes.length > 0) params.scope = scopes.join(' ');
     if (this.config.sabotage !== 'omit-resource') params.resource = this.#serverUrl;
-    for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+    const url = this.#authorizationUrl(params);
     this.#pending = { url, verifier, state, scopes };
 
-    let callback: URL;
-    try {
-      callback = new URL(await this.#env.authorize(url, this.#signal()));
-    } catch (error) {
-      if (this.#abort.signal.aborted) throw new Stop(null);
-      const blocked = error instanceof Error && error.name === 'PopupBlockedError';
-      throw new Stop(failure(blocked ? 'popup-blocked' : 'window-closed', error instanceof Error ? error.message : String(error)));
-    }
+    const callback = await this.#inWindow(url);
     // Sabotage: the callback arrives with a state this client never sent, as a forged one would.
     if (this.config.sabotage === 'wrong-state') callback.searchParams.set('state', randomToken(16));
     this.#check(stateCheck(state, callback));
@@ -558,23 +550,10 @@ class Flow implements FlowRun {
       case 'pkce-downgrade': {
         // The link the attacker tampered with, followed by the user's browser: plain instead of S256.
         const { verifier } = await newPkce();
-        const url = new URL(this.#server!.authorization_endpoint);
         const scope = this.#granted().join(' ');
-        for (const [name, value] of Object.entries({ response_type: 'code', client_id: this.#clientId, redirect_uri: this.#redirectUri, state: randomToken(16), code_challenge: verifier, code_challenge_method: 'plain', resource: this.#serverUrl, ...(scope && { scope }) })) {
-          url.searchParams.set(name, value);
-        }
-        let callback: URL;
-        try {
-          callback = new URL(await this.#env.authorize(url, this.#signal()));
-        } catch (error) {
-          if (this.#abort.signal.aborted) throw new Stop(null);
-          throw new Stop(failure('window-closed', error instanceof Error ? error.message : String(error)));
-        }
+        const url = this.#authorizationUrl({ response_type: 'code', client_id: this.#clientId, redirect_uri: this.#redirectUri, state: randomToken(16), code_challenge: verifier, code_challenge_method: 'plain', resource: this.#serverUrl, ...(scope && { scope }) });
         // Refused: back at the client with invalid_request, and no code for anyone.
-        if (callback.searchParams.get('error') !== ATTACKS[id].refused.error || callback.searchParams.has('code')) {
-          throw new Stop(failure('attack-accepted', `The callback came back with ${callback.search}`));
-        }
-        return;
+        return this.#refusedInWindow(id, url, (callback) => `The callback came back with ${callback.search}`);
       }
       case 'confused-deputy': {
         // The attacker's own client, registered at the Worker (with the lab's callback, so the lab hears the answer).
@@ -587,21 +566,8 @@ class Flow implements FlowRun {
         if (registered.exchange.status !== 201 || typeof attackerClient !== 'string') throw this.#refused(registered);
         // The link the attacker sends you: their client_id, this endpoint as the resource.
         const { challenge } = await newPkce();
-        const url = new URL(this.#server!.authorization_endpoint);
-        for (const [name, value] of Object.entries({ response_type: 'code', client_id: attackerClient, redirect_uri: this.#redirectUri, state: randomToken(16), code_challenge: challenge, code_challenge_method: 'S256', resource: this.#serverUrl, scope: this.#granted().join(' ') || 'mcp:read' })) {
-          url.searchParams.set(name, value);
-        }
-        let callback: URL;
-        try {
-          callback = new URL(await this.#env.authorize(url, this.#signal()));
-        } catch (error) {
-          if (this.#abort.signal.aborted) throw new Stop(null);
-          throw new Stop(failure('window-closed', error instanceof Error ? error.message : String(error)));
-        }
-        if (callback.searchParams.get('error') !== ATTACKS[id].refused.error || callback.searchParams.has('code')) {
-          throw new Stop(failure('attack-accepted', `The attacker's client got ${callback.searchParams.has('code') ? 'a code: you allowed it' : callback.search}`));
-        }
-        return;
+        const url = this.#authorizationUrl({ response_type: 'code', client_id: attackerClient, redirect_uri: this.#redirectUri, state: randomToken(16), code_challenge: challenge, code_challenge_method: 'S256', resource: this.#serverUrl, scope: this.#granted().join(' ') || 'mcp:read' });
+        return this.#refusedInWindow(id, url, (callback) => `The attacker's client got ${callback.searchParams.has('code') ? 'a code: you allowed it' : callback.search}`);
       }
       case 'session-hijack': {
         // Your session's message URL, with its session id, as it might leak.
@@ -627,10 +593,7 @@ class Flow implements FlowRun {
       case 'redirect-swap': {
         // A link with the real client_id and the attacker's redirect_uri: the server must not redirect there.
         const { challenge } = await newPkce();
-        const url = new URL(this.#server!.authorization_endpoint);
-        for (const [name, value] of Object.entries({ response_type: 'code', client_id: this.#clientId, redirect_uri: 'https://attacker.example/callback', state: randomToken(16), code_challenge: challenge, code_challenge_method: 'S256', resource: this.#serverUrl })) {
-          url.searchParams.set(name, value);
-        }
+        const url = this.#authorizationUrl({ response_type: 'code', client_id: this.#clientId, redirect_uri: 'https://attacker.example/callback', state: randomToken(16), code_challenge: challenge, code_challenge_method: 'S256', resource: this.#serverUrl });
         const swapped = await attacker('as', url.href, { redirect: 'manual', headers: { Accept: 'text/html' } });
         if (swapped.exchange.status !== 400) throw this.#accepted(swapped);
         // And a client whose redirect URI would run script in the page it lands on.
@@ -646,6 +609,32 @@ class Flow implements FlowRun {
     const expected = ATTACKS[id].refused;
     const error = (parseBearerChallenge(refusal.header('www-authenticate'))?.error ?? (this.#jsonOrNull(refusal)?.error as string | undefined)) || undefined;
     if (refusal.exchange.status !== expected.status || (expected.error && error !== expected.error)) throw this.#accepted(refusal);
+  }
+
+  /** An authorization request to this authorization server with these parameters. */
+  #authorizationUrl(params: Record<string, string>): URL {
+    const url = new URL(this.#server!.authorization_endpoint);
+    for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+    return url;
+  }
+
+  /** Sends the user's window to `url` and waits for the callback it comes back with. */
+  async #inWindow(url: URL): Promise<URL> {
+    try {
+      return new URL(await this.#env.authorize(url, this.#signal()));
+    } catch (error) {
+      if (this.#abort.signal.aborted) throw new Stop(null);
+      const blocked = error instanceof Error && error.name === 'PopupBlockedError';
+      throw new Stop(failure(blocked ? 'popup-blocked' : 'window-closed', error instanceof Error ? error.message : String(error)));
+    }
+  }
+
+  /** A lab that ends in the user's window: refused when the callback carries the expected error and no code. */
+  async #refusedInWindow(id: AttackId, url: URL, accepted: (callback: URL) => string): Promise<void> {
+    const callback = await this.#inWindow(url);
+    if (callback.searchParams.get('error') !== ATTACKS[id].refused.error || callback.searchParams.has('code')) {
+      throw new Stop(failure('attack-accepted', accepted(callback)));
+    }
   }
 
   /** The attack was not refused as expected: the lab's failure, on that request. */

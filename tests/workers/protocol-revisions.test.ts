@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { TOOLS, type ToolDefinition } from '../../server/mcp/tools';
-import { githubProfile } from '../../server/options/github';
-import { tokenClaims } from '../../server/options/oidc-external';
-import { oidcUserinfo } from '../../server/options/oidc-proxy';
+import { TOOLS } from '../../server/mcp/tools';
 import { SERVER_INFO } from '../../server/server-info';
 import { externalToken } from './support/external-client';
 import { LegacySseConnection } from './support/mcp-client';
 import { authorize } from './support/oauth-client';
+import { TOOLS_AT, WORKING_ARGUMENTS } from './support/endpoint-tools';
 import { ENDPOINTS, resourceOf, tokenFor } from './support/options';
 import { routeUpstreamToWorker } from './support/upstream';
 import { callWorker, ORIGIN, SSE_RESOURCE } from './support/worker';
@@ -43,19 +41,7 @@ const RESULT_META = { 'io.modelcontextprotocol/serverInfo': SERVER_INFO };
 const STREAMABLE = ['worker', 'github', 'oidc', 'external'] as const;
 type Streamable = (typeof STREAMABLE)[number];
 
-const TOOLS_AT: Record<Streamable, ToolDefinition[]> = {
-  worker: TOOLS,
-  github: [...TOOLS, githubProfile],
-  oidc: [...TOOLS, oidcUserinfo],
-  external: [...TOOLS, tokenClaims],
-};
-
-/** Arguments that make each tool succeed (as in tools-list.test.ts); the others take none. */
-const ARGUMENTS: Record<string, Record<string, unknown>> = {
-  add: { a: 2, b: 3.5 },
-  countdown: { seconds: 1 },
-  save_note: { text: 'from the protocol revisions test', tag: 'idea' },
-};
+const ARGUMENTS = WORKING_ARGUMENTS;
 
 type Json = Record<string, any>;
 interface Exchange {

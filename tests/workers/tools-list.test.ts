@@ -2,13 +2,11 @@ import { Validator, type Schema, type SchemaDraft } from '@cfworker/json-schema'
 import { env } from 'cloudflare:workers';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { NOTE_TAGS, TOOLS, type ToolDefinition } from '../../server/mcp/tools';
-import { githubProfile } from '../../server/options/github';
-import { tokenClaims } from '../../server/options/oidc-external';
-import { oidcUserinfo } from '../../server/options/oidc-proxy';
+import { NOTE_TAGS } from '../../server/mcp/tools';
 import { externalToken } from './support/external-client';
 import { answerTo, LegacySseConnection, postMcp, rpc, toolCall, type JsonRpcMessage } from './support/mcp-client';
 import { authorize } from './support/oauth-client';
+import { TOOLS_AT, WORKING_ARGUMENTS } from './support/endpoint-tools';
 import { ENDPOINTS, resourceOf, tokenFor, type EndpointName } from './support/options';
 import { routeUpstreamToWorker } from './support/upstream';
 import { SSE_RESOURCE } from './support/worker';
@@ -20,20 +18,8 @@ import { SSE_RESOURCE } from './support/worker';
 
 const SCOPE = 'mcp:read mcp:write';
 
-const DEFINED: Record<EndpointName, ToolDefinition[]> = {
-  worker: TOOLS,
-  sse: TOOLS,
-  github: [...TOOLS, githubProfile],
-  oidc: [...TOOLS, oidcUserinfo],
-  external: [...TOOLS, tokenClaims],
-};
-
-/** Arguments that make each tool succeed. */
-const ARGUMENTS: Record<string, Record<string, unknown>> = {
-  add: { a: 2, b: 3.5 },
-  countdown: { seconds: 1 },
-  save_note: { text: 'from the tools/list test', tag: 'idea' },
-};
+const DEFINED = TOOLS_AT;
+const ARGUMENTS = WORKING_ARGUMENTS;
 
 /** One way to send a request and read its answer, per transport. */
 interface Session {
