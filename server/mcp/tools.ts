@@ -113,6 +113,11 @@ const sleep = (ms: number, signal: AbortSignal) =>
 
 /** Notes kept per user by `save_note`. KV key `note:<userId>`, see server/STORAGE.md. */
 const MAX_NOTES = 20;
+/**
+ * How long a user's notes are kept after their last save: anyone can sign in to the demo under a
+ * new name, so without an expiry the keys would grow without bound.
+ */
+export const NOTES_TTL_SECONDS = 30 * 24 * 60 * 60;
 export const NOTE_TAGS = ['idea', 'todo', 'question'] as const;
 type StoredNote = { text: string; tag?: (typeof NOTE_TAGS)[number] };
 
@@ -224,7 +229,7 @@ export const TOOLS: ToolDefinition[] = [
       const key = `note:${caller.userId}`;
       const saved: StoredNote = { text, ...(tag && { tag }) };
       const notes = [...(await readNotes(kv, key)).slice(-(MAX_NOTES - 1)), saved];
-      await kv.put(key, JSON.stringify(notes));
+      await kv.put(key, JSON.stringify(notes), { expirationTtl: NOTES_TTL_SECONDS });
       return result({ count: notes.length, saved, notes: notes.map((note) => note.text) });
     },
   }),

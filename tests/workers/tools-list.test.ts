@@ -2,7 +2,7 @@ import { Validator, type Schema, type SchemaDraft } from '@cfworker/json-schema'
 import { env } from 'cloudflare:workers';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { NOTE_TAGS } from '../../server/mcp/tools';
+import { NOTE_TAGS, NOTES_TTL_SECONDS } from '../../server/mcp/tools';
 import { externalToken } from './support/external-client';
 import { answerTo, LegacySseConnection, postMcp, rpc, toolCall, type JsonRpcMessage } from './support/mcp-client';
 import { authorize } from './support/oauth-client';
@@ -194,6 +194,15 @@ describe('save_note’s stored notes', () => {
     const answer = await session.request(toolCall('save_note', { text: 'a todo', tag: 'todo' }));
     expect(answer.result?.structuredContent).toEqual({ count: 2, saved: { text: 'a todo', tag: 'todo' }, notes: ['written before tags', 'a todo'] });
     expect(JSON.parse((await env.OAUTH_KV.get(key))!)).toEqual([{ text: 'written before tags' }, { text: 'a todo', tag: 'todo' }]);
+  });
+
+  it('expire 30 days after the last save, so names made up at the demo sign-in do not pile up', async () => {
+    const { tokens } = await authorize({ userName: 'nell', scope: SCOPE });
+    const before = Math.floor(Date.now() / 1000);
+    await streamable(ENDPOINTS.worker, tokens.access_token).request(toolCall('save_note', { text: 'soon gone' }));
+    const [stored] = (await env.OAUTH_KV.list({ prefix: key })).keys;
+    expect(stored.expiration).toBeGreaterThanOrEqual(before + NOTES_TTL_SECONDS);
+    expect(stored.expiration).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + NOTES_TTL_SECONDS + 1);
   });
 
   it('keeps the last 20: a save past the limit drops the oldest (hence destructiveHint)', async () => {
