@@ -19,7 +19,7 @@ import { PopupBlockedError, SignInWindow } from './sign-in-window';
 import { buildBoard, changedSteps, type Board } from './step-board';
 import { heldGrantOf, latestGrant } from '../playground/grant';
 import { ATTACKS, attackDiagramId, attacksFor, type AttackId } from '../flow/attacks';
-import { forgetAuthorization, keepAuthorization, keptAuthorizations, type KeptEntry } from './kept-authorization';
+import { forgetAuthorization, keepAuthorization, keptAuthorizations, tabStorage, type KeptEntry } from './kept-authorization';
 import { ToolPlayground } from '../playground/playground';
 import { ServerStatePanel } from './server-state';
 
@@ -397,7 +397,7 @@ export class PlayerController {
     const panel = this.#el('[data-fp-kept]');
     const usable =
       this.#phase === 'idle'
-        ? keptAuthorizations(sessionStorage, Date.now()).filter(({ option, transport, kept }) => this.#views.has(diagramIdFor(transport, 'main', option, kept.revision)))
+        ? keptAuthorizations(tabStorage(), Date.now()).filter(({ option, transport, kept }) => this.#views.has(diagramIdFor(transport, 'main', option, kept.revision)))
         : [];
     panel.hidden = usable.length === 0;
     if (usable.length === 0) return panel.replaceChildren();
@@ -456,11 +456,11 @@ export class PlayerController {
   /** After the run or an on-demand part succeeded: keep what the client holds now (a revoked grant: forget it). */
   #keep(run: FlowRun): void {
     const kept = run.kept();
-    if (!kept) return forgetAuthorization(sessionStorage, this.#option, this.#transport, this.#revision);
+    if (!kept) return forgetAuthorization(tabStorage(), this.#option, this.#transport, this.#revision);
     // Nothing new since the page it came from: it still came from there.
     const unchanged = this.#resumedFrom && this.#resumedFrom.kept.obtainedAt === kept.obtainedAt;
     const title = document.querySelector('h1')?.textContent?.trim() || document.title;
-    keepAuthorization(sessionStorage, {
+    keepAuthorization(tabStorage(), {
       option: this.#option,
       transport: this.#transport,
       page: unchanged ? this.#resumedFrom!.page : { title, path: location.pathname },
@@ -566,7 +566,7 @@ export class PlayerController {
         lockOptions(this.#root, false);
         if (event.outcome === 'success' && this.#run) this.#keep(this.#run);
         // A kept token that no longer works is not worth offering again.
-        if (event.outcome === 'failed' && this.#resumedFrom) forgetAuthorization(sessionStorage, this.#resumedFrom.option, this.#resumedFrom.transport, this.#resumedFrom.kept.revision);
+        if (event.outcome === 'failed' && this.#resumedFrom) forgetAuthorization(tabStorage(), this.#resumedFrom.option, this.#resumedFrom.transport, this.#resumedFrom.kept.revision);
         break;
     }
     this.#update();

@@ -21,6 +21,19 @@ const KEY = 'mcp-auth-lab:kept-authorizations';
 /** Not offered when the access token has less than this left: the first call would already fail. */
 const MARGIN_MS = 60_000;
 
+/**
+ * This tab's sessionStorage, or an empty stand-in where the browser refuses storage (blocked
+ * cookies can make even reading `sessionStorage` throw): the page works, it only cannot share.
+ */
+export function tabStorage(): Storage {
+  try {
+    return window.sessionStorage;
+  } catch {
+    const none: Storage = { length: 0, clear() {}, getItem: () => null, key: () => null, removeItem() {}, setItem() {} };
+    return none;
+  }
+}
+
 const entryKey = (option: string, transport: string, revision: string = '2025-11-25') => `${option} ${transport} ${revision}`;
 
 function readAll(storage: Storage): Record<string, KeptEntry> {
