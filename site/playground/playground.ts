@@ -479,9 +479,16 @@ export class ToolPlayground {
     this.#renderSnippet();
   }
 
+  /** The snippet tabs, as a tab list: arrows move between the two, Home and End go to the first and the last. */
   #tabKeys(event: KeyboardEvent): void {
-    if (event.key !== 'ArrowRight' && event.key !== 'ArrowLeft') return;
-    const next = this.#snippetLanguage === 'curl' ? 'typescript' : 'curl';
+    const moves: Record<string, 'curl' | 'typescript'> = {
+      ArrowRight: this.#snippetLanguage === 'curl' ? 'typescript' : 'curl',
+      ArrowLeft: this.#snippetLanguage === 'curl' ? 'typescript' : 'curl',
+      Home: 'curl',
+      End: 'typescript',
+    };
+    const next = moves[event.key];
+    if (!next) return;
     this.#chooseSnippet(next);
     this.#el(`[data-pg-snippet-tab="${next}"]`).focus();
     event.preventDefault();

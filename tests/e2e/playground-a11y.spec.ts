@@ -215,6 +215,11 @@ test.describe('what a screen reader hears', () => {
     await expect(typescript).toBeFocused();
     await expect(typescript).toHaveAttribute('aria-selected', 'true');
     await expect(playground(page).getByRole('tabpanel', { name: 'TypeScript (MCP SDK)' })).toContainText('StreamableHTTPClientTransport');
+    // Home and End go to the first and the last tab, as in any tab list.
+    await page.keyboard.press('Home');
+    await expect(playground(page).getByRole('tab', { name: 'curl' })).toBeFocused();
+    await page.keyboard.press('End');
+    await expect(typescript).toBeFocused();
     await page.keyboard.press('Tab');
     await expect(playground(page).locator('[data-pg-snippet]')).toBeFocused();
     await page.keyboard.press('Tab');
