@@ -1,4 +1,4 @@
-import type { CapturedExchange, FlowDiagram, FlowEvent, FlowStep, OnDemandAction, StepState } from './types';
+import { isOnDemandAction, type CapturedExchange, type FlowDiagram, type FlowEvent, type FlowStep, type OnDemandAction, type StepState } from './types';
 
 /**
  * Which exchange lights which message. Pure and deterministic, so a live run and its replay draw
@@ -129,7 +129,7 @@ export function partOf(events: readonly FlowEvent[], exchange: CapturedExchange)
   let part: 'main' | OnDemandAction = 'main';
   for (const event of events) {
     if (event.type !== 'action' || event.phase !== 'start' || event.at === undefined || event.at > exchange.startedAt) continue;
-    if (event.action === 'refresh' || event.action === 'step-up' || event.action === 'revoke' || event.action === 'attack') part = event.action;
+    if (isOnDemandAction(event.action)) part = event.action;
   }
   return part;
 }

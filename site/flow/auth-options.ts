@@ -11,6 +11,9 @@ import type { OnDemandAction, Registration, Transport } from './types';
 export type { AuthOptionId };
 export type Part = 'main' | OnDemandAction;
 
+/** What a 2026-07-28 main diagram's id adds to its 2025-11-25 twin's (diagrams/<id>-2026.mmd). */
+export const STATELESS_SUFFIX = '-2026';
+
 export interface AuthOptionFlow {
   id: AuthOptionId;
   /** How the lab names it, e.g. "Option 2: GitHub behind the Worker". */
@@ -101,9 +104,9 @@ export const transportsOf = (option: AuthOptionId): Transport[] => (['streamable
 
 /** The option and transport whose main diagram this is, or null. */
 export function mainDiagramOf(diagramId: string): { option: AuthOptionId; transport: Transport; revision: ProtocolRevision } | null {
-  // A 2026-07-28 main diagram is its 2025-11-25 twin's id with -2026 (site/flow/diagram.ts).
-  const stateless = diagramId.endsWith('-2026');
-  const id = stateless ? diagramId.slice(0, -'-2026'.length) : diagramId;
+  // A 2026-07-28 main diagram is its 2025-11-25 twin's id with STATELESS_SUFFIX (site/flow/diagram.ts).
+  const stateless = diagramId.endsWith(STATELESS_SUFFIX);
+  const id = stateless ? diagramId.slice(0, -STATELESS_SUFFIX.length) : diagramId;
   for (const option of AUTH_OPTION_IDS) {
     for (const transport of transportsOf(option)) {
       if (AUTH_OPTIONS[option].diagrams[transport]?.main === id && (!stateless || transport === 'streamable-http')) {
@@ -116,7 +119,7 @@ export function mainDiagramOf(diagramId: string): { option: AuthOptionId; transp
 
 /** The option a diagram (of any part) belongs to, or null. */
 export function optionOfDiagram(diagramId: string): AuthOptionId | null {
-  if (diagramId.endsWith('-2026')) return mainDiagramOf(diagramId)?.option ?? null;
+  if (diagramId.endsWith(STATELESS_SUFFIX)) return mainDiagramOf(diagramId)?.option ?? null;
   return AUTH_OPTION_IDS.find((option) => Object.values(AUTH_OPTIONS[option].diagrams).some((parts) => Object.values(parts ?? {}).includes(diagramId))) ?? null;
 }
 

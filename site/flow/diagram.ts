@@ -1,4 +1,4 @@
-import { AUTH_OPTIONS, type AuthOptionId } from './auth-options';
+import { AUTH_OPTIONS, STATELESS_SUFFIX, type AuthOptionId } from './auth-options';
 import { PROTOCOL_VERSION, STATELESS_REVISION, type ProtocolRevision } from './mcp';
 import type { ActorId, Channel, ExchangeMatcher, FlowDiagram, FlowStep, OnDemandAction, Transport } from './types';
 
@@ -169,4 +169,3 @@ export function diagramIdFor(transport: Transport, part: 'main' | OnDemandAction
  * 2025-11-25 diagram's id with `-2026`, in its own file (diagrams/<id>-2026.mmd).
  */
 export const statelessDiagramId = (mainId: string) => `${mainId}${STATELESS_SUFFIX}`;
-export const STATELESS_SUFFIX = '-2026';

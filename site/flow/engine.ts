@@ -673,10 +673,8 @@ class Flow implements FlowRun {
   }
 
   #json(sent: Sent): Json {
-    try {
-      const value = JSON.parse(sent.text);
-      if (value && typeof value === 'object') return value as Json;
-    } catch {}
+    const value = this.#jsonOrNull(sent);
+    if (value) return value;
     throw new Stop(failure('unexpected-response', `Expected a JSON object, got: ${sent.text.slice(0, 300)}`, sent.exchange.id));
   }
 

@@ -109,7 +109,9 @@ export interface ToolCall {
 }
 
 /** What can be done after the main flow succeeded (`FlowRun.perform`). */
-export type OnDemandAction = 'refresh' | 'step-up' | 'revoke' | 'attack';
+export const ON_DEMAND_ACTIONS = ['refresh', 'step-up', 'revoke', 'attack'] as const;
+export type OnDemandAction = (typeof ON_DEMAND_ACTIONS)[number];
+export const isOnDemandAction = (action: string): action is OnDemandAction => (ON_DEMAND_ACTIONS as readonly string[]).includes(action);
 
 /**
  * `at` (epoch ms, from the environment's clock) lets a player tell which exchanges belong to an

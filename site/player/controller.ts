@@ -3,7 +3,7 @@ import { AUTH_OPTIONS, serverUrlFor, transportsOf, type AuthOptionId } from '../
 import { diagramIdFor } from '../flow/diagram';
 import { createFlowRun } from '../flow/engine';
 import { startTrace, type TraceConnection } from '../flow/trace-client';
-import type { ActorId, CapturedExchange, FlowCheck, FlowDiagram, FlowEvent, FlowFailure, FlowRun, OnDemandAction, StepState, ToolCall, Transport } from '../flow/types';
+import { isOnDemandAction, type ActorId, type CapturedExchange, type FlowCheck, type FlowDiagram, type FlowEvent, type FlowFailure, type FlowRun, type OnDemandAction, type StepState, type ToolCall, type Transport } from '../flow/types';
 import { Announcer, stepAnnouncement } from './announce';
 import { offeredOptions, type Part } from './diagram-catalog';
 import { setActorsLit, setMessageState } from './diagram-svg';
@@ -41,7 +41,6 @@ interface View {
 }
 
 const ON_DEMAND_LABELS: Record<OnDemandAction, string> = { refresh: 'Refreshing the token', 'step-up': 'Stepping up to mcp:write', revoke: 'Revoking the grant', attack: 'The attack' };
-const isOnDemand = (action: string): action is OnDemandAction => action === 'refresh' || action === 'step-up' || action === 'revoke' || action === 'attack';
 
 export class PlayerController {
   readonly #root: HTMLElement;
@@ -556,7 +555,7 @@ export class PlayerController {
         break;
       case 'failure': {
         const action = this.#currentAction;
-        this.#failure = { failure: event.failure, action, part: action && isOnDemand(action) ? (action === 'revoke' ? 'refresh' : action) : this.#onDemand ?? 'main' };
+        this.#failure = { failure: event.failure, action, part: action && isOnDemandAction(action) ? (action === 'revoke' ? 'refresh' : action) : this.#onDemand ?? 'main' };
         this.#follow = true;
         break;
       }

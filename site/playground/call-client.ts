@@ -141,12 +141,13 @@ export class PlaygroundClient {
     let finished = false;
     // 2026-07-28: the client adds what initialize used to agree (in _meta) and mirrors the body in
     // headers, as an SDK would; a text that is not a JSON object is sent as written.
-    const sentBody = this.#stateless && parsed ? JSON.stringify({ ...parsed, params: withRequestMeta(parsed.params) }) : text;
+    const withMeta = this.#stateless && parsed ? { ...parsed, params: withRequestMeta(parsed.params) } : undefined;
+    const sentBody = withMeta ? JSON.stringify(withMeta) : text;
     const headers = {
       'Content-Type': 'application/json',
       Accept: 'application/json, text/event-stream',
       Authorization: `Bearer ${token}`,
-      ...(this.#stateless ? requestMetaHeaders(jsonOf(sentBody)) : { 'MCP-Protocol-Version': PROTOCOL_VERSION }),
+      ...(this.#stateless ? requestMetaHeaders(withMeta ?? parsed) : { 'MCP-Protocol-Version': PROTOCOL_VERSION }),
     };
     const done = (async (): Promise<CallOutcome> => {
       const opened = await this.#recorder.open('mcp', this.#serverUrl, { method: 'POST', headers, body: sentBody, signal: stop.signal });

@@ -22,13 +22,15 @@ export function latestGrant(exchanges: Iterable<CapturedExchange>): HeldGrant | 
       continue; // not a JSON token response
     }
     if (typeof body.access_token !== 'string' || (latest && exchange.startedAt < latest.at)) continue;
-    const scopes = typeof body.scope === 'string' ? body.scope.split(' ').filter(Boolean) : [];
-    latest = { at: exchange.startedAt, grant: { accessToken: body.access_token, scopes } };
+    latest = { at: exchange.startedAt, grant: { accessToken: body.access_token, scopes: scopesOf(body.scope) } };
   }
   return latest?.grant ?? null;
 }
 
 /** The grant an authorization kept from another page holds. */
 export function heldGrantOf(kept: KeptAuthorization): HeldGrant {
-  return { accessToken: kept.tokens.access_token, scopes: (kept.tokens.scope ?? '').split(' ').filter(Boolean) };
+  return { accessToken: kept.tokens.access_token, scopes: scopesOf(kept.tokens.scope) };
 }
+
+/** A token response's `scope` (RFC 6749 §5.1: space-separated) as a list; empty when absent. */
+const scopesOf = (scope: unknown): string[] => (typeof scope === 'string' ? scope.split(' ').filter(Boolean) : []);
