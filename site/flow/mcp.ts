@@ -97,14 +97,15 @@ export function streamableHttp(recorder: Recorder, endpoint: string, signal: Abo
  */
 export function withRequestMeta(params: Record<string, unknown> | undefined): Record<string, unknown> {
   const meta = (params?._meta as Record<string, unknown> | undefined) ?? {};
+  return { ...params, _meta: { ...meta, ...requestMeta(STATELESS_REVISION, CLIENT_INFO) } };
+}
+
+/** The per-request metadata keys of 2026-07-28 and later; `clientInfo` is a SHOULD, left out when not given. */
+export function requestMeta(protocolVersion: string, clientInfo?: { name: string; version: string }): Record<string, unknown> {
   return {
-    ...params,
-    _meta: {
-      ...meta,
-      'io.modelcontextprotocol/protocolVersion': STATELESS_REVISION,
-      'io.modelcontextprotocol/clientCapabilities': {},
-      'io.modelcontextprotocol/clientInfo': CLIENT_INFO,
-    },
+    'io.modelcontextprotocol/protocolVersion': protocolVersion,
+    'io.modelcontextprotocol/clientCapabilities': {},
+    ...(clientInfo && { 'io.modelcontextprotocol/clientInfo': clientInfo }),
   };
 }
 

@@ -11,7 +11,7 @@
  * MCP_TOKEN environment variable and refuse to run without it: a masked value must never be sent.
  */
 
-import { mcpHeaderValue } from '../flow/mcp';
+import { mcpHeaderValue, requestMeta } from '../flow/mcp';
 export interface CallForSnippet {
   /** The MCP endpoint URL, e.g. https://lab.example.com/mcp or …/github/mcp, or …/sse for legacy. */
   endpoint: string;
@@ -86,8 +86,7 @@ const isModern = (protocolVersion: string) => protocolVersion >= FIRST_MODERN_PR
  * to its _meta (the protocol version and client capabilities that initialize used to carry).
  */
 function withModernEnvelope(request: CallForSnippet['request'], protocolVersion: string): CallForSnippet['request'] {
-  const envelope = { 'io.modelcontextprotocol/protocolVersion': protocolVersion, 'io.modelcontextprotocol/clientCapabilities': {} };
-  return { ...request, params: { ...request.params, _meta: { ...request.params._meta, ...envelope } } };
+  return { ...request, params: { ...request.params, _meta: { ...request.params._meta, ...requestMeta(protocolVersion) } } };
 }
 
 const wantsProgress = (call: CallForSnippet) => call.request.params._meta?.progressToken !== undefined;
