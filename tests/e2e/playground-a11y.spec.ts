@@ -124,7 +124,7 @@ test.describe('the tool playground from the keyboard', () => {
 
 test.describe('what a screen reader hears', () => {
   test('each answer once, in words; progress not tick by tick; focus kept; step-up hands focus to Send', async ({ page }) => {
-    test.setTimeout(90_000);
+    test.slow(); // a sign-in, seven calls and a step-up, each listened to
     await authorize(page, '/playground/', 'a11y-said');
     await editorReady(page);
     const said = await recordLiveRegions(page);

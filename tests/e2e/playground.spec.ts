@@ -94,6 +94,8 @@ test.describe('the tool playground in a lesson’s player', () => {
   });
 
   test('each kind of answer, progress as it streams, cancel, and the step-up on the diagram', async ({ page }) => {
+    // The longest journey: a sign-in, seven calls (one waits for a 3-second countdown), a step-up.
+    test.slow();
     const problems = collectPageProblems(page);
     await openPlayer(page);
     await runThroughSignIn(page, 'playground-answers');
