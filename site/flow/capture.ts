@@ -1,4 +1,4 @@
-import type { ActorId, CapturedExchange } from './types';
+import type { ActorId, CapturedExchange } from '../../server/lab/exchange';
 
 /**
  * The page's own HTTP, captured: every request the in-page client makes goes through `send` (or
