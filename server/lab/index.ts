@@ -1,5 +1,6 @@
 import { serverSecret, publicOrigin } from '../config';
 import { callsFrom } from './actors';
+import { isAudienceDemoRoute, serveAudienceDemo } from './audience-demo';
 import type { LabEnv, TracedServer } from './env';
 import { runTraced, type ActiveTrace } from './recorder';
 import { handleLabRoute, isLabRoute } from './routes';
@@ -18,7 +19,9 @@ type FetchHandler<E> = (request: Request, env: E, ctx: ExecutionContext) => Prom
 
 export function withTracing<E extends LabEnv>(server: TracedServer, handler: FetchHandler<E>): FetchHandler<E> {
   return async (request, env, ctx) => {
-    if (isLabRoute(new URL(request.url).pathname)) return handleLabRoute(request, env, server);
+    const { pathname } = new URL(request.url);
+    if (isLabRoute(pathname)) return handleLabRoute(request, env, server);
+    if (isAudienceDemoRoute(pathname)) return serveAudienceDemo(request, env, ctx, server);
     // The fast path: without a trace cookie, nothing else is looked at.
     if (!mayCarryTrace(request)) return handler(request, env, ctx);
     const trace = await traceOf(request, env, ctx, server);
