@@ -25,6 +25,12 @@ export interface ServerEnv {
    * (server/upstream/upstream-fetch.ts).
    */
   SELF?: Fetcher;
+  /**
+   * Counts client registrations per client address (RFC 7591 at /oauth/register, and the
+   * simulated OpenID provider's): a `ratelimits` binding in wrangler.jsonc. Optional: without it,
+   * registration is not limited (server/http/rate-limit.ts).
+   */
+  REGISTRATION_LIMITER?: RateLimit;
 
   // Option 2, GitHub behind the Worker (server/options/github.ts). Both set: real GitHub, with
   // this OAuth app. Neither: the built-in Simulated GitHub. One alone is a configuration error.

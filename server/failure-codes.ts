@@ -3,8 +3,9 @@
  * standard OAuth `error` code alone cannot: `invalid_grant` covers a wrong PKCE verifier and a
  * replayed code alike. The server sends one beside the standard fields, never instead of them:
  *
- *   - in an OAuth error body (token endpoint): the member `failure` (RFC 6749 §5.2 allows
- *     members beyond error/error_description/error_uri; clients ignore what they do not know);
+ *   - in an OAuth error body (the token endpoint; a rate-limited registration, http/rate-limit.ts):
+ *     the member `failure` (RFC 6749 §5.2 allows members beyond error/error_description/error_uri;
+ *     clients ignore what they do not know);
  *   - in an error redirect to the client (RFC 6749 §4.1.2.1): the query parameter `failure`;
  *   - in a JSON-RPC error (the MCP endpoint's Origin refusal): `error.data.failure`.
  *
@@ -20,6 +21,7 @@ export const FAILURE_CODES = {
   'provider-cancelled': 'The user cancelled the sign-in at the provider behind the Worker.',
   'provider-refused-code': 'The provider refused the Worker’s code exchange.',
   'id-token-rejected': 'The provider’s ID token failed verification at the Worker.',
+  'rate-limited': 'Too many requests of this kind came from the client’s network address; Retry-After says when to try again.',
 } as const;
 
 export type FailureCode = keyof typeof FAILURE_CODES;

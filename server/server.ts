@@ -4,7 +4,8 @@ import type { ServerContext, SimulatedProvider } from './context';
 import type { ServerEnv } from './env';
 import { BodyTooLargeError, readBodyText, withBody } from './http/body';
 import { originRejection, preflight, withCors } from './http/origin';
-import { authorizationServerFor } from './oauth/authorization-server';
+import { rateLimitRefusal, REGISTRATION_RATE_LIMIT } from './http/rate-limit';
+import { authorizationServerFor, REGISTER_PATH } from './oauth/authorization-server';
 import { handleAuthorize } from './oauth/authorize';
 import { fitsKvLookup, tokenRequestClientIds } from './oauth/kv-key-limits';
 import type { AuthOption } from './auth-option';
@@ -17,7 +18,8 @@ import { errorPage } from './ui/html';
  * (server/index.ts, from the lists in options/index.ts and simulated/index.ts). It owns these routes and returns null for anything else, so a host
  * (a site, or nothing: `fetch` answers 404) can serve the rest:
  *
- *   /.well-known/oauth-authorization-server, /oauth/*   RFC 8414 metadata, token, revocation, DCR (library)
+ *   /.well-known/oauth-authorization-server, /oauth/*   RFC 8414 metadata, token, revocation, DCR (library;
+ *                                                       registrations counted per client address first)
  *   /authorize, /authorize/*                            sign-in and consent (oauth/authorize.ts + the option)
  *   /.well-known/oauth-protected-resource/<endpoint>    RFC 9728 metadata (library)
  *   each option's MCP endpoints (catalogue.ts)          Origin check, then the option's protected resource
@@ -84,6 +86,11 @@ export function createServer(parts: ServerParts): McpServerWorker {
         case 'authorize':
           return await handleAuthorize(request, context, options);
         case 'authorization-server': {
+          // Each registration stores a client: counted per client address before the library sees it.
+          if (request.method === 'POST' && new URL(request.url).pathname === REGISTER_PATH) {
+            const refusal = await rateLimitRefusal(request, env.REGISTRATION_LIMITER, REGISTRATION_RATE_LIMIT, { crossOrigin: true });
+            if (refusal) return refusal;
+          }
           const body = await bounded(request);
           if (!(await tokenRequestClientIds(body)).every(fitsKvLookup)) {
             return Response.json({ error: 'invalid_client', error_description: 'Client authentication failed' }, { status: 401, headers: { 'Cache-Control': 'no-store' } });

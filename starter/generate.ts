@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AUTH_OPTIONS, AUTH_OPTION_IDS, type AuthOptionEntry, type AuthOptionId } from '../server/catalogue.ts';
-import { type Compatibility, dotDevVarsExample, packageJson, readme, tsconfig, vitestConfig, wranglerConfig } from './template/files.ts';
+import { type RootWrangler, dotDevVarsExample, packageJson, readme, tsconfig, vitestConfig, wranglerConfig } from './template/files.ts';
 
 /**
  * The starter for one auth option: a standalone Cloudflare Worker project made of the server's own
@@ -60,7 +60,7 @@ export function generateStarter(request: StarterRequest, repository: string = RE
 
   const project = { ...request, entry, simulated, servesSse };
   files.set('package.json', packageJson(project, rootPackage(repository)));
-  files.set('wrangler.jsonc', wranglerConfig(project, rootCompatibility(repository)));
+  files.set('wrangler.jsonc', wranglerConfig(project, rootWrangler(repository)));
   files.set('tsconfig.json', tsconfig());
   files.set('vitest.config.ts', vitestConfig());
   files.set('README.md', readme(project));
@@ -222,15 +222,18 @@ function rootPackage(repository: string): { dependencies: Record<string, string>
 
 /**
  * The compatibility date and flags of the repository's own wrangler.jsonc, so a starter runs on
- * the same runtime as the server it was made from. Read by their lines (the file is JSONC, with
- * comments): each must be there, on one line.
+ * the same runtime as the server it was made from, and its registration limiter. Read by their
+ * lines (the file is JSONC, with comments): each must be there, on one line.
  */
-function rootCompatibility(repository: string): Compatibility {
+function rootWrangler(repository: string): RootWrangler {
   const text = readFileSync(join(repository, 'wrangler.jsonc'), 'utf8');
   const date = /^\s*"compatibility_date"\s*:\s*("\d{4}-\d{2}-\d{2}")\s*,?\s*$/m.exec(text)?.[1];
   const flags = /^\s*"compatibility_flags"\s*:\s*(\[[^\]\n]*\])\s*,?\s*$/m.exec(text)?.[1];
-  if (!date || !flags) throw new StarterError('wrangler.jsonc: no one-line "compatibility_date" and "compatibility_flags" for the starter to copy');
-  return { date: JSON.parse(date), flags: JSON.parse(flags) };
+  const registrationLimiter = /^\s*(\{\s*"name"\s*:\s*"REGISTRATION_LIMITER"[^\n]*\})\s*,?\s*$/m.exec(text)?.[1];
+  if (!date || !flags || !registrationLimiter) {
+    throw new StarterError('wrangler.jsonc: no one-line "compatibility_date", "compatibility_flags" and REGISTRATION_LIMITER entry for the starter to copy');
+  }
+  return { date: JSON.parse(date), flags: JSON.parse(flags), registrationLimiter };
 }
 
 export const STARTER_ZIP_PREFIX = 'mcp-server-';

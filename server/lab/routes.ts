@@ -1,4 +1,5 @@
 import { ConfigurationError, serverSecret, publicOrigin } from '../config';
+import { rateLimitRefusal, type RateLimitRule } from '../http/rate-limit';
 import type { LabEnv, TracedServer } from './env';
 import { CLIENT_METADATA_PATH, clientMetadataDocument, preregisteredClientId, CALLBACK_PATH } from './lab-clients';
 import { providerInfo } from './lab-options';
@@ -9,6 +10,7 @@ import { newTraceId, TRACE_ID_PATTERN, TRACE_LIFETIME_SECONDS, traceCookie, veri
  * The lab layer's own endpoints, answered before the server sees the request:
  *
  *   POST /lab/traces                   start a trace: 201 { traceId, expiresAt } + the trace cookie
+ *                                      (429 when this address started too many: TRACE_RATE_LIMIT)
  *   GET  /lab/traces/<id>/events       the trace's event stream (WebSocket), for the cookie's owner only
  *   GET  /lab/client                   the pre-registered client for the in-page MCP client
  *   GET  /lab/client-metadata.json     the in-page client's Client ID Metadata Document
@@ -21,6 +23,8 @@ const TRACES_PATH = '/lab/traces';
 const PROVIDERS_PATH = '/lab/providers';
 const EVENTS_PATH = /^\/lab\/traces\/([^/]+)\/events$/;
 const NO_STORE = { 'Cache-Control': 'no-store' };
+/** Each trace is a Durable Object: counted per client address (the binding TRACE_LIMITER, in wrangler.jsonc). */
+const TRACE_RATE_LIMIT: RateLimitRule = { counted: 'traces started', periodSeconds: 60 };
 
 export function isLabRoute(pathname: string): boolean {
   return pathname === TRACES_PATH || EVENTS_PATH.test(pathname) || pathname === '/lab/client' || pathname === CLIENT_METADATA_PATH || pathname === PROVIDERS_PATH || isGrantStateRoute(pathname);
@@ -50,6 +54,8 @@ export async function handleLabRoute(request: Request, env: LabEnv, server: Trac
 
 async function startTrace(request: Request, env: LabEnv, origin: string): Promise<Response> {
   if (foreignOrigin(request, origin)) return failure(403, 'forbidden', 'Traces can only be started from this site.');
+  const refusal = await rateLimitRefusal(request, env.TRACE_LIMITER, TRACE_RATE_LIMIT);
+  if (refusal) return refusal;
   const secret = serverSecret(env, origin);
   const traceId = newTraceId();
   const expiresAt = Date.now() + TRACE_LIFETIME_SECONDS * 1000;

@@ -395,6 +395,19 @@ describe('failures teach', () => {
     expect(onlyFailure(flow.failures())).toMatchObject({ id: 'invalid-client', title: expect.any(String), cause: expect.any(String), fix: expect.any(String) });
   });
 
+  test('429 at registration: too many registrations from this address, on the register step, with when to retry', async () => {
+    const refusal = { error: 'temporarily_unavailable', error_description: 'Too many client registrations from this network address. Try again in 60 seconds.', failure: 'rate-limited' };
+    const flow = start({}, {
+      intercept: (request) => (new URL(request.url).pathname === '/oauth/register' ? Response.json(refusal, { status: 429, headers: { 'Retry-After': '60' } }) : undefined),
+    });
+    await flow.run.run();
+    const refused = flow.exchanges().at(-1)!;
+    expect(refused).toMatchObject({ method: 'POST', url: `${ORIGIN}/oauth/register`, status: 429 });
+    expect(onlyFailure(flow.failures())).toMatchObject({ id: 'rate-limited', exchangeId: refused.id, serverSaid: JSON.stringify(refusal), retryAt: refused.endedAt + 60_000 });
+    expect(flow.actions().at(-1)).toBe('register');
+    expect(flow.authorizations).toEqual([]);
+  });
+
   test('a tool that needs more scope than the flow asked for: 403 insufficient_scope, explained', async () => {
     const flow = start({ toolCall: { name: 'save_note', arguments: { text: 'hi' } } });
     await flow.run.run();

@@ -27,6 +27,7 @@ describe('the catalogue', () => {
       expect(entry.cause.length, entry.id).toBeGreaterThan(40);
       expect(entry.fix.length, entry.id).toBeGreaterThan(20);
       expect(entry.spec.href, entry.id).toMatch(/^https:\/\/\S+#\S+$/);
+      for (const more of 'seeAlso' in entry ? entry.seeAlso : []) expect(more.href, entry.id).toMatch(/^https:\/\/\S+#\S+$/);
     }
   });
 
@@ -94,6 +95,25 @@ describe('explain(observe(answer)): what was observed → which entry', () => {
     ['any other provider trouble', 'server_error', undefined, 'server-error'],
   ])('%s', (_, error, failure, id) => {
     expect(explain({ error, failure, said: `error=${error}` }).id).toBe(id);
+  });
+
+  test('too many requests from one address: explained from the 429 and the code, with when to try again', () => {
+    const body = json({ error: 'temporarily_unavailable', error_description: 'Too many client registrations from this network address. Try again in 60 seconds.', failure: 'rate-limited' });
+    const answer = sent(429, body, { 'retry-after': '60' }); // answered at endedAt = 1
+    const explained = explain(observe(answer), answer.exchange.id);
+    expect(explained).toMatchObject({ id: 'rate-limited', serverSaid: body, retryAt: 1 + 60_000, exchangeId: 'page-7' });
+    expect(explained.spec).toEqual({ label: 'RFC 6585 §4', href: 'https://www.rfc-editor.org/rfc/rfc6585#section-4' });
+    expect(explained.seeAlso).toEqual([{ label: 'RFC 9110 §10.2.3', href: 'https://www.rfc-editor.org/rfc/rfc9110#section-10.2.3' }]);
+    // The same error without the code is the provider trouble it usually means.
+    expect(explain(observe(sent(429, json({ error: 'temporarily_unavailable' })))).id).toBe('upstream-unavailable');
+  });
+
+  test.each([
+    ['seconds after the answer', '120', 1 + 120_000],
+    ['an HTTP date', 'Wed, 21 Oct 2026 07:28:00 GMT', Date.UTC(2026, 9, 21, 7, 28)],
+    ['nothing readable', 'soon', undefined],
+  ])('Retry-After as %s', (_, value, retryAt) => {
+    expect(observe(sent(503, '', { 'retry-after': value })).retryAt).toBe(retryAt);
   });
 
   test('a long answer is cut for display', () => {

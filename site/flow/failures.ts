@@ -18,6 +18,8 @@ interface Entry {
   cause: string;
   fix: string;
   spec: { label: string; href: string };
+  /** More sections behind it, when one does not say it all. */
+  seeAlso?: readonly { label: string; href: string }[];
 }
 
 const RFC = (rfc: number, section: string) => ({ label: `RFC ${rfc} §${section}`, href: `https://www.rfc-editor.org/rfc/rfc${rfc}#section-${section}` });
@@ -35,6 +37,15 @@ export const FAILURES = [
     cause: 'The browser refused to show the page the response (a CORS refusal looks exactly like this), or the server could not be reached at all.',
     fix: 'Open the lab from the same origin as the server, or add your page’s origin to the server’s ALLOWED_ORIGINS. Check that the server is running and the URL is right.',
     spec: { label: 'Fetch standard: CORS protocol', href: 'https://fetch.spec.whatwg.org/#http-cors-protocol' },
+  },
+  {
+    id: 'rate-limited',
+    when: { status: 429, failure: 'rate-limited' },
+    title: 'Too many requests from your network address',
+    cause: 'This lab is public, so it limits how many clients can be registered, and how many traces started, from one network address each minute: otherwise anyone could fill its storage. Everyone who shares your address counts together (a school, an office, a workshop’s Wi-Fi, a mobile network), and that allowance is used up for now. The server answered 429 Too Many Requests, and its Retry-After header says how long to wait.',
+    fix: 'Wait until the time Retry-After gives has passed, then press Run again. A real client does the same: it reads Retry-After and tries again after it, not at once. Running the lab yourself (npm run dev) gives you an allowance of your own.',
+    spec: RFC(6585, '4'),
+    seeAlso: [RFC(9110, '10.2.3')],
   },
   {
     id: 'bad-origin',
@@ -343,6 +354,8 @@ export interface Observed {
   failure?: string;
   /** Verbatim, for the learner: the body, the challenge, or the network error. */
   said?: string;
+  /** When the server said the request may be tried again (Retry-After), in ms since the epoch. */
+  retryAt?: number;
 }
 
 const MAX_SAID = 600;
@@ -351,24 +364,45 @@ const MAX_SAID = 600;
 export function observe(sent: Sent): Observed {
   const { exchange } = sent;
   if (exchange.status === null) return { status: null, said: exchange.error };
+  return observeAnswer({ status: exchange.status, text: sent.text, header: sent.header, at: exchange.endedAt });
+}
+
+/** The same, for an answer read without the Recorder: its status, body, headers, and when it came. */
+export function observeAnswer(answer: { status: number; text: string; header(name: string): string | null; at: number }): Observed {
   let body: { error?: unknown; error_description?: unknown; [FAILURE_PARAMETER]?: unknown } | undefined;
   try {
-    body = JSON.parse(sent.text);
+    body = JSON.parse(answer.text);
   } catch {}
-  const challenge = parseBearerChallenge(sent.header('www-authenticate'));
+  const challenge = parseBearerChallenge(answer.header('www-authenticate'));
   const error = typeof body?.error === 'string' ? body.error : challenge?.error;
   const description = typeof body?.error_description === 'string' ? body.error_description : challenge?.errorDescription;
   // An OAuth error body names it at the top; a JSON-RPC error in its data.
   const named = body?.[FAILURE_PARAMETER] ?? (body?.error as { data?: Record<string, unknown> } | undefined)?.data?.[FAILURE_PARAMETER];
   const failureCode = typeof named === 'string' ? named : undefined;
-  const wwwAuthenticate = sent.header('www-authenticate');
-  const said = sent.text.trim() || (wwwAuthenticate ? `WWW-Authenticate: ${wwwAuthenticate}` : `HTTP ${exchange.status}`);
-  return { status: exchange.status, error, description, ...(failureCode && { failure: failureCode }), said: said.length > MAX_SAID ? `${said.slice(0, MAX_SAID)}…` : said };
+  const retryAt = retryTime(answer.header('retry-after'), answer.at);
+  const wwwAuthenticate = answer.header('www-authenticate');
+  const said = answer.text.trim() || (wwwAuthenticate ? `WWW-Authenticate: ${wwwAuthenticate}` : `HTTP ${answer.status}`);
+  return {
+    status: answer.status,
+    error,
+    description,
+    ...(failureCode && { failure: failureCode }),
+    said: said.length > MAX_SAID ? `${said.slice(0, MAX_SAID)}…` : said,
+    ...(retryAt !== undefined && { retryAt }),
+  };
+}
+
+/** Retry-After (RFC 9110 §10.2.3): seconds after the answer came, or an HTTP date. */
+function retryTime(value: string | null, answeredAt: number): number | undefined {
+  if (value === null) return undefined;
+  if (/^\s*\d+\s*$/.test(value)) return answeredAt + Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : date;
 }
 
 export function failure(id: FailureId, serverSaid?: string, exchangeId?: string): FlowFailure {
-  const { when: _, ...entry } = FAILURES.find((candidate) => candidate.id === id)! as Entry;
-  return { ...entry, ...(serverSaid !== undefined && { serverSaid }), ...(exchangeId !== undefined && { exchangeId }) };
+  const { when: _, seeAlso, ...entry } = FAILURES.find((candidate) => candidate.id === id)! as Entry;
+  return { ...entry, ...(seeAlso && { seeAlso: [...seeAlso] }), ...(serverSaid !== undefined && { serverSaid }), ...(exchangeId !== undefined && { exchangeId }) };
 }
 
 /** The catalogue entry that explains an observation best: the first whose `when` fits. */
@@ -378,5 +412,6 @@ export function explain(observed: Observed, exchangeId?: string): FlowFailure {
     (when.error === undefined || when.error === observed.error) &&
     (when.failure === undefined || when.failure === observed.failure);
   const entry = (FAILURES as readonly Entry[]).find((candidate) => candidate.when && fits(candidate.when));
-  return failure((entry?.id ?? 'unexpected-response') as FailureId, observed.said, exchangeId);
+  const explained = failure((entry?.id ?? 'unexpected-response') as FailureId, observed.said, exchangeId);
+  return observed.retryAt === undefined ? explained : { ...explained, retryAt: observed.retryAt };
 }

@@ -66,3 +66,15 @@ test('a server without the lab layer, or no server at all: no trace, and a reaso
   }) as typeof fetch;
   expect(await startTrace('http://lab.test', offline, FakeSocket as never)).toMatchObject({ ok: false, reason: expect.stringContaining('Failed to fetch') });
 });
+
+test('too many traces from this address: no trace, and the refusal explained from its status and failure code, with when to retry', async () => {
+  const refusal = { error: 'temporarily_unavailable', error_description: 'Too many traces started from this network address. Try again in 60 seconds.', failure: 'rate-limited' };
+  const limited = (async () => Response.json(refusal, { status: 429, headers: { 'Retry-After': '60' } })) as typeof fetch;
+  const before = Date.now();
+  const started = await startTrace('http://lab.test', limited, FakeSocket as never);
+  if (started.ok || !started.refused) throw new Error('expected a refusal');
+  expect(started.reason).toBe('http://lab.test/lab/traces answered 429 (rate-limited).');
+  expect(started.refused).toMatchObject({ id: 'rate-limited', serverSaid: JSON.stringify(refusal) });
+  expect(started.refused.retryAt).toBeGreaterThanOrEqual(before + 60_000);
+  expect(started.refused.retryAt).toBeLessThanOrEqual(Date.now() + 60_000);
+});

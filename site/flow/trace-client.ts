@@ -1,4 +1,6 @@
 import type { CapturedExchange, TraceEvent } from '../../server/lab/exchange';
+import { explain, observeAnswer } from './failures';
+import type { FlowFailure } from './types';
 
 /**
  * The page's side of a trace: asks the Worker for one (POST /lab/traces, which also sets the
@@ -20,7 +22,8 @@ export interface TraceConnection {
 /** The subset of the WebSocket constructor this needs (the browser's, or a test's). */
 export type WebSocketConstructor = new (url: string) => Pick<WebSocket, 'addEventListener' | 'close'>;
 
-export type TraceStart = { ok: true; trace: TraceConnection } | { ok: false; reason: string };
+/** No trace: why in a sentence; and when the Worker named its refusal (a failure code, e.g. `rate-limited`), the catalogue's explanation. */
+export type TraceStart = { ok: true; trace: TraceConnection } | { ok: false; reason: string; refused?: FlowFailure };
 
 export async function startTrace(origin: string, fetchImpl: typeof fetch, WebSocketCtor: WebSocketConstructor): Promise<TraceStart> {
   let response: Response;
@@ -30,6 +33,9 @@ export async function startTrace(origin: string, fetchImpl: typeof fetch, WebSoc
     return { ok: false, reason: `Could not reach ${origin}/lab/traces: ${error instanceof Error ? error.message : error}` };
   }
   if (response.status !== 201) {
+    const text = await response.text().catch(() => '');
+    const observed = observeAnswer({ status: response.status, text, header: (name) => response.headers.get(name), at: Date.now() });
+    if (observed.failure) return { ok: false, reason: `${origin}/lab/traces answered ${response.status} (${observed.failure}).`, refused: explain(observed) };
     return { ok: false, reason: `${origin}/lab/traces answered ${response.status}: this server does not record traces.` };
   }
   const { traceId, expiresAt } = (await response.json()) as { traceId: string; expiresAt: number };

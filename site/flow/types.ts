@@ -98,6 +98,10 @@ export interface FlowFailure {
   cause: string;
   fix: string;
   spec?: { label: string; href: string };
+  /** More sections behind it. */
+  seeAlso?: { label: string; href: string }[];
+  /** When the server said to try again (its Retry-After), in ms since the epoch. */
+  retryAt?: number;
   /** The exchange that showed it, when there is one. */
   exchangeId?: string;
 }

@@ -8,8 +8,8 @@ import { Announcer, stepAnnouncement } from './announce';
 import { offeredOptions, type Part } from './diagram-catalog';
 import { setActorsLit, setMessageState } from './diagram-svg';
 import { h } from './dom';
-import { renderInspector, stateWord } from './inspector';
-import { hideNotice, renderChecks, renderUnexpected, showFailureNotice, showMessage } from './panels';
+import { renderFailure, renderInspector, stateWord } from './inspector';
+import { hideNotice, renderChecks, renderUnexpected, showFailureNotice, showMessage, showNotice } from './panels';
 import { fetchProviders, providerNote, type ProviderInfo } from './provider-note';
 import { applyOption, chosenOption, chosenRevision, explainCimd, lockOptions, readConfig } from './run-options';
 import type { ProtocolRevision } from '../flow/mcp';
@@ -333,6 +333,14 @@ export class PlayerController {
           this.#showNotice('The trace has expired', 'The Worker keeps a trace for a limited time. The player no longer hears what the Worker records: press Reset, then Run, for a fresh one.', [], 'info');
         }
       });
+    } else if (started.refused) {
+      // The Worker said why (too many traces from this address): explained like a failed step, and the run goes on.
+      showNotice(
+        this.#el('[data-fp-notice]'),
+        'info',
+        renderFailure(started.refused),
+        h('p', {}, 'The run goes on without a trace, so the sign-in pages and the Worker’s own calls will not appear.'),
+      );
     } else {
       this.#showNotice(
         'Only this page’s side is recorded',

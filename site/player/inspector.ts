@@ -89,13 +89,25 @@ function emptyText(state: StepState | null): string {
 }
 
 export function renderFailure(failure: FlowFailure): HTMLElement {
+  const references = [...(failure.spec ? [failure.spec] : []), ...(failure.seeAlso ?? [])];
   return h(
     'div',
     { class: 'fp-failure', role: 'group', 'aria-label': 'What went wrong' },
     h('p', { class: 'fp-failure-title' }, failure.title),
     failure.serverSaid ? [h('p', { class: 'fp-label' }, 'What the server said, verbatim'), h('pre', { class: 'fp-said' }, failure.serverSaid)] : null,
-    h('dl', {}, h('dt', {}, 'Likely cause'), h('dd', {}, failure.cause), h('dt', {}, 'The fix'), h('dd', {}, failure.fix)),
-    failure.spec ? h('p', { class: 'fp-spec' }, h('a', { href: failure.spec.href }, failure.spec.label, ' ↗')) : null,
+    h(
+      'dl',
+      {},
+      h('dt', {}, 'Likely cause'),
+      h('dd', {}, failure.cause),
+      h('dt', {}, 'The fix'),
+      h('dd', {}, failure.fix),
+      // The server's Retry-After, as a time on the learner's clock.
+      failure.retryAt !== undefined
+        ? [h('dt', {}, 'When to try again'), h('dd', { 'data-retry-at': failure.retryAt }, 'After ', h('time', { datetime: new Date(failure.retryAt).toISOString() }, clockTime(failure.retryAt).slice(0, 8)), '.')]
+        : null,
+    ),
+    references.length > 0 ? h('p', { class: 'fp-spec' }, references.map((reference, index) => [index > 0 ? ' · ' : null, h('a', { href: reference.href }, reference.label, ' ↗')]).flat()) : null,
   );
 }
 

@@ -55,11 +55,16 @@ export function packageJson(project: Project, root: RootPackage): string {
   )}\n`;
 }
 
-/** The runtime a starter runs on: the repository's own wrangler.jsonc's. */
-export interface Compatibility {
+/** The runtime a starter runs on, and its registration limit: the repository's own wrangler.jsonc's. */
+export interface RootWrangler {
   date: string;
   flags: string[];
+  /** The `ratelimits` entry that counts client registrations, as one line of JSON. */
+  registrationLimiter: string;
 }
+
+/** Whether the starter serves a registration endpoint: its own authorization server's, or its simulated OpenID provider's. */
+const registersClients = (project: Project) => project.entry.tokensFrom === 'this-worker' || project.simulated === 'oidc';
 
 /** Why a starter has each compatibility flag, as its wrangler.jsonc says. */
 const FLAG_NOTES: Record<string, string[]> = {
@@ -70,15 +75,15 @@ const FLAG_NOTES: Record<string, string[]> = {
   ],
 };
 
-export function wranglerConfig(project: Project, compatibility: Compatibility): string {
+export function wranglerConfig(project: Project, root: RootWrangler): string {
   const lines = [
     '{',
     '  "$schema": "node_modules/wrangler/config-schema.json",',
     `  "name": "${project.name}",`,
     '  "main": "src/index.ts",',
-    `  "compatibility_date": ${JSON.stringify(compatibility.date)},`,
-    ...compatibility.flags.flatMap((flag) => FLAG_NOTES[flag] ?? []),
-    `  "compatibility_flags": [${compatibility.flags.map((flag) => JSON.stringify(flag)).join(', ')}],`,
+    `  "compatibility_date": ${JSON.stringify(root.date)},`,
+    ...root.flags.flatMap((flag) => FLAG_NOTES[flag] ?? []),
+    `  "compatibility_flags": [${root.flags.map((flag) => JSON.stringify(flag)).join(', ')}],`,
     '  "observability": { "enabled": true },',
   ];
   if (project.simulated) {
@@ -92,6 +97,15 @@ export function wranglerConfig(project: Project, compatibility: Compatibility): 
     '  // Grants, hashed tokens, clients and notes. No id: `wrangler deploy` provisions the namespace.',
     '  "kv_namespaces": [{ "binding": "OAUTH_KV" }],',
   );
+  if (registersClients(project)) {
+    lines.push(
+      '  // Client registrations per client network address, per minute (src/http/rate-limit.ts): 429',
+      '  // with Retry-After beyond the limit. A client registers once; a script looping meets it within',
+      '  // seconds. The period (10 or 60 seconds) is the Retry-After the code sends',
+      '  // (REGISTRATION_RATE_LIMIT): change both together. Optional: without it, no limit.',
+      `  "ratelimits": [${root.registrationLimiter}],`,
+    );
+  }
   if (project.servesSse) {
     lines.push(
       '  // One Durable Object per legacy HTTP+SSE session (/sse).',
@@ -276,7 +290,14 @@ npx wrangler secret put SERVER_SECRET        # 32+ random characters
 ${providerSecrets(entry.id)}
 Set \`PUBLIC_ORIGIN\` in \`wrangler.jsonc\` if the server is reached at another origin than the one
 requests arrive on (a custom domain in front of it).
-
+${
+  registersClients(project)
+    ? `
+Client registration is limited per client network address (the \`ratelimits\` binding in
+\`wrangler.jsonc\`, \`src/http/rate-limit.ts\`): beyond it, \`429\` with \`Retry-After\`.
+`
+    : ''
+}
 ## What to change first
 
 ${FIRST_CHANGES[entry.id]}

@@ -7,6 +7,7 @@ import { diagramIdFor, parseDiagram } from '../../site/flow/diagram';
 import { createFlowRun } from '../../site/flow/engine';
 import { startTrace } from '../../site/flow/trace-client';
 import type { CapturedExchange, FlowConfig, FlowDiagram, FlowEvent, FlowRun, Registration, Transport } from '../../site/flow/types';
+import { CLIENT_ADDRESS_HEADER, newClientAddress } from '../support/client-address.ts';
 import { authorizeAsUser, CookieJar, type HeadlessUserOptions } from '../support/headless-user.ts';
 
 /**
@@ -21,6 +22,8 @@ export class LabBrowser {
   constructor(readonly origin: string) {}
 
   readonly jar = new CookieJar();
+  /** Where this browser is on the network: the Worker counts registrations and traces per address. */
+  readonly address = newClientAddress();
   readonly fromWorker = new Map<string, CapturedExchange>();
   navigations = 0;
   traceId = '';
@@ -29,6 +32,7 @@ export class LabBrowser {
   readonly pageFetch: typeof fetch = async (input, init) => {
     const headers = new Headers(init?.headers);
     headers.set('cookie', this.jar.header());
+    headers.set(CLIENT_ADDRESS_HEADER, this.address);
     if (init?.method && init.method !== 'GET') headers.set('origin', this.origin);
     const response = await fetch(input, { ...init, headers });
     this.jar.store(response);
@@ -45,7 +49,7 @@ export class LabBrowser {
     const body = init?.body === undefined || init.body === null ? undefined : String(init.body);
     const answer = await request(String(input), {
       method: (init?.method ?? 'GET') as 'GET',
-      headers: { ...headers, cookie: this.jar.header(), 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document', ...(body !== undefined && { origin: this.origin }) },
+      headers: { ...headers, cookie: this.jar.header(), [CLIENT_ADDRESS_HEADER]: this.address, 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document', ...(body !== undefined && { origin: this.origin }) },
       body,
     });
     this.navigations++;

@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 import { strToU8, unzipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AUTH_OPTIONS, AUTH_OPTION_IDS, type AuthOptionEntry } from '../../server/catalogue.ts';
+import { REGISTRATION_RATE_LIMIT } from '../../server/http/rate-limit.ts';
 import { generateStarter, StarterError, zipRequestFor } from '../../starter/generate.ts';
 import { starterZip } from '../../starter/zip.ts';
 
@@ -15,6 +16,8 @@ const entries = AUTH_OPTIONS as Record<string, AuthOptionEntry>;
 const DEPENDENCIES = ['@cloudflare/workers-oauth-provider', '@modelcontextprotocol/sdk', '@modelcontextprotocol/server', 'agents', 'jose', 'zod'];
 const DEV_DEPENDENCIES = ['@cloudflare/vitest-plugin', '@cloudflare/workers-types', '@types/node', 'typescript', 'vitest', 'wrangler'];
 const rootWrangler = readFileSync(join(root, 'wrangler.jsonc'), 'utf8');
+/** The lab's registration limiter, which starters copy: one line of JSON. */
+const registrationLimiter = rootWrangler.split('\n').map((line) => line.trim().replace(/,$/, '')).find((line) => line.startsWith('{ "name": "REGISTRATION_LIMITER"'))!;
 const lineOf = (text: string, key: string) => text.split('\n').find((line) => line.trimStart().startsWith(`"${key}"`))?.trim();
 
 describe.each(AUTH_OPTION_IDS)('the starter for %s', (option) => {
@@ -84,11 +87,21 @@ describe.each(AUTH_OPTION_IDS)('the starter for %s', (option) => {
     expect(text('src/simulated/index.ts').match(/^export \{ simulated/gm)?.length ?? 0).toBe(entry.simulatedProvider ? 1 : 0);
   });
 
+  it('counts client registrations as the lab does (every option registers clients, here or at its simulated provider)', () => {
+    expect(text('wrangler.jsonc')).toContain(`"ratelimits": [${registrationLimiter}],`);
+  });
+
   it('carries the option’s flow test, and a README that starts with the two commands', () => {
     expect(paths).toContain(`src/options/${option}/${option}.flow.test.ts`);
     expect(text('README.md')).toContain('npm install && npm run dev');
     expect(text('README.md')).toContain('npm test');
   });
+});
+
+it('the registration limiter counts over the period the code sends as Retry-After', () => {
+  expect(JSON.parse(registrationLimiter).simple.period).toBe(REGISTRATION_RATE_LIMIT.periodSeconds);
+  const standalone = readFileSync(join(root, 'server/wrangler.standalone.jsonc'), 'utf8');
+  expect(standalone).toContain(`"ratelimits": [${registrationLimiter}],`);
 });
 
 describe('without --simulated', () => {
@@ -98,6 +111,9 @@ describe('without --simulated', () => {
     expect(files.get('src/simulated/index.ts')).toContain('export {};');
     expect(files.get('.dev.vars.example')).toMatch(option === 'github' ? /GITHUB_CLIENT_ID/ : /OIDC_ISSUER/);
     expect(files.get('wrangler.jsonc')).not.toContain('SELF');
+    // 3b's tokens then come from the real provider: nothing here registers clients.
+    expect(files.get('wrangler.jsonc')!.includes(`"ratelimits": [${registrationLimiter}],`)).toBe(option !== 'oidc-external');
+    expect(files.get('wrangler.jsonc')!.includes('ratelimits')).toBe(option !== 'oidc-external');
     expect(files.get('README.md')).not.toMatch(/simulated provider/i);
   });
 

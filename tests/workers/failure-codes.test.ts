@@ -1,11 +1,12 @@
 import { authorizationErrorRedirect } from '@cloudflare/workers-oauth-provider';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FAILURE_CODES, FAILURE_PARAMETER, type FailureCode } from '../../server/failure-codes';
+import { CLIENT_ADDRESS_HEADER, newClientAddress, untilAFreshWindowHasRoom } from '../support/client-address';
 import { postMcp, rpc } from './support/mcp-client';
 import { actAsUser, authorizationUrl, CALLBACK, callbackParams, CookieJar, exchangeCode, pkce, registerClient, tokensFrom } from './support/oauth-client';
 import { authorizeFor, resourceOf, type FlowOptions } from './support/options';
 import { routeUpstreamToWorker } from './support/upstream';
-import { callWorker, ORIGIN } from './support/worker';
+import { callWorker, ORIGIN, postJson } from './support/worker';
 
 // Each failure code of server/failure-codes.ts, on the real wire: where the Worker sends it (an
 // OAuth error body's `failure` member, an error redirect's `failure` parameter, a JSON-RPC error's
@@ -89,6 +90,18 @@ const ON_THE_WIRE = {
     expect(warn.mock.calls.flat().join('\n')).toContain('id_token wrong_nonce');
     expect(params.toString()).not.toContain('nonce');
     return params.get(FAILURE_PARAMETER);
+  },
+  'rate-limited': async () => {
+    // More registrations from one address than tests/workers/wrangler.jsonc allows (rate-limits.test.ts has the details).
+    await untilAFreshWindowHasRoom(10);
+    const from = { [CLIENT_ADDRESS_HEADER]: newClientAddress() };
+    const register = () => postJson('/oauth/register', { redirect_uris: [CALLBACK], token_endpoint_auth_method: 'none' }, from);
+    let response = await register();
+    for (let more = 0; response.status === 201 && more < 10; more++) response = await register();
+    expect(response.status).toBe(429);
+    const body = await tokenError(response);
+    expect(body).toMatchObject({ error: 'temporarily_unavailable', error_description: 'Too many client registrations from this network address. Try again in 60 seconds.' });
+    return body[FAILURE_PARAMETER];
   },
 } satisfies Record<FailureCode, () => Promise<unknown>>;
 

@@ -1,6 +1,7 @@
 import { AUTH_OPTION_ENTRIES, endpointPaths } from '../../catalogue';
 import { secretOf, type ServerContext as RequestContext, type SimulatedOidc } from '../../context';
 import type { ServerEnv } from '../../env';
+import { rateLimitRefusal, REGISTRATION_RATE_LIMIT } from '../../http/rate-limit';
 import { randomToken, sha256Base64url } from '../../jwt/base64url';
 import { JwtError, localKeys, verifyJwt } from '../../jwt/jwt';
 import { errorPage } from '../../ui/html';
@@ -311,6 +312,9 @@ async function jwks(context: Context): Promise<Response> {
 }
 
 async function register(request: Request, context: Context): Promise<Response> {
+  // Counted with the Worker's own registrations, per client address, before anything is stored.
+  const refusal = await rateLimitRefusal(request, context.env.REGISTRATION_LIMITER, REGISTRATION_RATE_LIMIT, { crossOrigin: true });
+  if (refusal) return refusal;
   let metadata: unknown;
   try {
     metadata = JSON.parse(await request.text());

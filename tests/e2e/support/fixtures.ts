@@ -1,17 +1,23 @@
 import { test as base, expect, type Page } from '@playwright/test';
 import { mkdir } from 'node:fs/promises';
+import { CLIENT_ADDRESS_HEADER, newClientAddress } from '../../support/client-address';
 
 /**
- * `origin` is the preview server's origin (also the baseURL). `pageProblems` collects what a
- * reader would see as breakage: console errors, uncaught exceptions, failed or 4xx/5xx requests.
+ * `origin` is the preview server's origin (also the baseURL). `clientAddress` is where this test's
+ * browser is on the network: every request of the test (its pages, the sign-in window, `request`)
+ * carries it as CF-Connecting-IP, so the Worker, which counts registrations and traces per address,
+ * sees each test as a learner of its own (tests/support/client-address.ts). `pageProblems` collects
+ * what a reader would see as breakage: console errors, uncaught exceptions, failed or 4xx/5xx requests.
  */
-export const test = base.extend<{ origin: string }>({
+export const test = base.extend<{ origin: string; clientAddress: string }>({
   origin: async ({}, use) => {
     const origin = process.env.E2E_ORIGIN;
     if (!origin) throw new Error('E2E_ORIGIN is not set: run through `npx playwright test` (global-setup starts the server).');
     await use(origin);
   },
   baseURL: async ({ origin }, use) => use(origin),
+  clientAddress: async ({}, use) => use(newClientAddress()),
+  extraHTTPHeaders: async ({ extraHTTPHeaders, clientAddress }, use) => use({ ...extraHTTPHeaders, [CLIENT_ADDRESS_HEADER]: clientAddress }),
 });
 
 export { expect };
