@@ -1,16 +1,25 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ServerEnv } from '../env';
 import type { Caller } from './caller';
+import type { Delivery } from './sse';
 
 // sse.ts is the Durable Object adapter (it imports the Workers runtime); these tests are about the
 // session ids and the checks before a request is handed to it, so it is replaced by a recorder.
 const forwarded = vi.hoisted(() => [] as Request[]);
+const received = vi.hoisted(() => [] as { sessionId: string; message: unknown; headers: Record<string, string> }[]);
+const session = vi.hoisted(() => ({ delivery: { delivered: true } as Delivery }));
 vi.mock('./sse', () => ({
   CALLER_HEADER: 'x-mcp-verified-caller',
   legacySseHandler: () => ({
     fetch: async (request: Request) => {
       forwarded.push(request);
       return new Response('forwarded', { status: 202 });
+    },
+  }),
+  legacySseSession: async (_env: unknown, sessionId: string) => ({
+    async receive(message: unknown, headers: Record<string, string>) {
+      received.push({ sessionId, message, headers });
+      return session.delivery;
     },
   }),
 }));
@@ -30,6 +39,8 @@ const ctx = {} as ExecutionContext;
 
 beforeEach(() => {
   forwarded.length = 0;
+  received.length = 0;
+  session.delivery = { delivered: true };
 });
 
 describe('session ids', () => {
@@ -102,34 +113,50 @@ describe('POST /sse/message', () => {
   const post = (sessionId: string, headers: Record<string, string> = {}) =>
     new Request(`https://mcp.example/sse/message?sessionId=${sessionId}`, { method: 'POST', headers });
 
-  it('forwards a message into the caller’s own session, with the verified caller attached', async () => {
+  it('hands a message to the caller’s own session, with the verified caller attached', async () => {
     const sessionId = await mintSessionId(caller());
-    const response = await postToSseSession('/sse', post(sessionId), '{"jsonrpc":"2.0","method":"ping","id":1}', env, ctx, caller());
+    const response = await postToSseSession('/sse', post(sessionId), '{"jsonrpc":"2.0","method":"ping","id":1}', env, caller());
     expect(response.status).toBe(202);
-    expect(forwarded).toHaveLength(1);
-    expect(JSON.parse(forwarded[0].headers.get('x-mcp-verified-caller')!)).toEqual(caller());
-    expect(forwarded[0].headers.get('content-type')).toBe('application/json');
-    expect(await forwarded[0].text()).toBe('{"jsonrpc":"2.0","method":"ping","id":1}');
+    expect(received).toHaveLength(1);
+    expect(received[0].sessionId).toBe(sessionId);
+    expect(received[0].message).toEqual({ jsonrpc: '2.0', method: 'ping', id: 1 });
+    expect(JSON.parse(received[0].headers['x-mcp-verified-caller'])).toEqual(caller());
   });
 
   it('replaces a caller header sent by the client', async () => {
     const sessionId = await mintSessionId(caller());
     const spoofed = JSON.stringify(caller({ userId: 'admin', scopes: ['mcp:write'] }));
-    await postToSseSession('/sse', post(sessionId, { 'x-mcp-verified-caller': spoofed }), '{}', env, ctx, caller());
-    expect(JSON.parse(forwarded[0].headers.get('x-mcp-verified-caller')!)).toEqual(caller());
+    await postToSseSession('/sse', post(sessionId, { 'x-mcp-verified-caller': spoofed }), '{}', env, caller());
+    expect(JSON.parse(received[0].headers['x-mcp-verified-caller'])).toEqual(caller());
   });
 
-  it('answers 404 for another user’s session, and forwards nothing', async () => {
+  it('answers 404 for another user’s session, and hands nothing over', async () => {
     const sessionId = await mintSessionId(caller({ userId: 'bob' }));
-    const response = await postToSseSession('/sse', post(sessionId), '{}', env, ctx, caller());
+    const response = await postToSseSession('/sse', post(sessionId), '{}', env, caller());
     expect(response.status).toBe(404);
-    expect(forwarded).toEqual([]);
+    expect(received).toEqual([]);
+  });
+
+  it('answers 404, as for an unknown session, when the session’s stream has closed', async () => {
+    session.delivery = { delivered: false, reason: 'no-stream' };
+    const sessionId = await mintSessionId(caller());
+    const response = await postToSseSession('/sse', post(sessionId), '{}', env, caller());
+    expect(response.status).toBe(404);
+    expect(await response.text()).toBe('Unknown session. Open a new stream with GET /sse.');
+  });
+
+  it('answers 400 with the session’s reason when it cannot take the message', async () => {
+    session.delivery = { delivered: false, reason: 'invalid', message: 'not a JSON-RPC message' };
+    const sessionId = await mintSessionId(caller());
+    const response = await postToSseSession('/sse', post(sessionId), '[]', env, caller());
+    expect(response.status).toBe(400);
+    expect(await response.text()).toBe('not a JSON-RPC message');
   });
 
   it('answers 404 without a session id, or on another path', async () => {
-    expect((await postToSseSession('/sse', new Request('https://mcp.example/sse/message', { method: 'POST' }), '{}', env, ctx, caller())).status).toBe(404);
+    expect((await postToSseSession('/sse', new Request('https://mcp.example/sse/message', { method: 'POST' }), '{}', env, caller())).status).toBe(404);
     const sessionId = await mintSessionId(caller());
-    expect((await postToSseSession('/sse', new Request(`https://mcp.example/sse?sessionId=${sessionId}`, { method: 'POST' }), '{}', env, ctx, caller())).status).toBe(404);
-    expect(forwarded).toEqual([]);
+    expect((await postToSseSession('/sse', new Request(`https://mcp.example/sse?sessionId=${sessionId}`, { method: 'POST' }), '{}', env, caller())).status).toBe(404);
+    expect(received).toEqual([]);
   });
 });
