@@ -51,25 +51,46 @@ export async function openSseSession(path: string, request: Request, env: Server
   url.searchParams.set('sessionId', sessionId);
   const response = await legacySseHandler(path).fetch(new Request(url, request), env, ctx);
   if (response.status !== 200 || !response.body) return response;
-  return new Response(endingTheSessionOnCancel(response.body, env, ctx, sessionId), response);
+  return new Response(endingTheSessionOnHangUp(response.body, env, ctx, sessionId), response);
 }
 
 /**
- * The stream as the client reads it. When the client goes away (its read is cancelled), the
- * session is told, and deletes itself (mcp/sse.ts); `McpAgent.serveSSE` alone would notice
- * nothing and keep the session's storage forever. The library's own stream is read to its end
- * rather than cancelled: it is closed from the session's side, and writing into a cancelled
- * stream would only log errors.
+ * How often the stream carries an SSE comment when nothing else is sent. A client that went away
+ * is noticed only when something is written to it; the comment makes that happen (and keeps idle
+ * connections open through proxies). Clients ignore comments.
  */
-function endingTheSessionOnCancel(body: ReadableStream<Uint8Array>, env: ServerEnv, ctx: ExecutionContext, sessionId: string) {
+export const KEEP_ALIVE_SECONDS = 30;
+const KEEP_ALIVE = new TextEncoder().encode(': keep-alive\n\n');
+
+/**
+ * The stream as the client reads it. When the client goes away (the runtime cancels the response
+ * body, at the latest at the next keep-alive), the session is told, and deletes itself
+ * (mcp/sse.ts); `McpAgent.serveSSE` alone would notice nothing and keep the session's storage
+ * forever. The library's own stream is read to its end rather than cancelled: it is closed from the
+ * session's side, and writing into a cancelled stream would only log errors.
+ */
+function endingTheSessionOnHangUp(body: ReadableStream<Uint8Array>, env: ServerEnv, ctx: ExecutionContext, sessionId: string) {
   const reader = body.getReader();
+  let keepAlive: ReturnType<typeof setInterval> | undefined;
   return new ReadableStream<Uint8Array>({
+    start(controller) {
+      // The library writes each event whole, so a comment never lands inside one.
+      keepAlive = setInterval(() => {
+        try {
+          controller.enqueue(KEEP_ALIVE);
+        } catch {
+          clearInterval(keepAlive); // the stream has ended
+        }
+      }, KEEP_ALIVE_SECONDS * 1000);
+    },
     async pull(controller) {
       const { done, value } = await reader.read();
-      if (done) controller.close();
-      else controller.enqueue(value);
+      if (!done) return controller.enqueue(value);
+      clearInterval(keepAlive);
+      controller.close();
     },
     cancel() {
+      clearInterval(keepAlive);
       ctx.waitUntil(
         Promise.all([
           legacySseSession(env, sessionId).then((session) => session.endStream()),
