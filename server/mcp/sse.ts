@@ -76,7 +76,8 @@ export class LegacySseSession extends McpAgent<ServerEnv & Cloudflare.Env, unkno
    * every GET mints a new session, so a closed stream is never resumed. So the session ends itself
    * with the library's `destroy()`, which drops every table, deletes the alarm and everything else
    * in storage, and resets the object. It runs when:
-   *   - the client goes away: the Worker, which holds the stream, calls `endStream()`;
+   *   - the client goes away: the Worker, which holds the stream, calls `endStream()` (it notices
+   *     a client that vanished at the latest when its keep-alive is written, mcp/sse-session.ts);
    *   - this object's socket to the Worker closes from the other side (`onClose`);
    *   - a message is posted without a stream (`receive`): it is answered 404, and the object it
    *     woke up is deleted again;
