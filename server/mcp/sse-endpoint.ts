@@ -21,7 +21,7 @@ export function sseMcpEndpoint(endpoint: McpEndpoint): OAuthResourceServer<Serve
     if (request.method === 'POST') {
       const checked = await readMcpMessages(request, ctx.auth, byName);
       if (checked instanceof Response) return checked;
-      return postToSseSession(endpoint.path, request, checked.body, env, ctx, caller);
+      return postToSseSession(endpoint.path, request, checked.body, env, caller);
     }
     return new Response('Method Not Allowed', { status: 405, headers: { Allow: 'GET, POST' } });
   });

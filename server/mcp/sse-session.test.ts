@@ -1,20 +1,38 @@
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ServerEnv } from '../env';
 import type { Caller } from './caller';
+import type { Delivery } from './sse';
 
 // sse.ts is the Durable Object adapter (it imports the Workers runtime); these tests are about the
 // session ids and the checks before a request is handed to it, so it is replaced by a recorder.
 const forwarded = vi.hoisted(() => [] as Request[]);
+const received = vi.hoisted(() => [] as { sessionId: string; message: unknown; headers: Record<string, string> }[]);
+const ended = vi.hoisted(() => [] as string[]);
+const session = vi.hoisted(() => ({
+  delivery: { delivered: true } as Delivery,
+  /** What McpAgent.serveSSE answers a GET with (by default a stand-in status, no stream). */
+  stream: null as ReadableStream<Uint8Array> | null,
+}));
 vi.mock('./sse', () => ({
   CALLER_HEADER: 'x-mcp-verified-caller',
   legacySseHandler: () => ({
     fetch: async (request: Request) => {
       forwarded.push(request);
+      if (session.stream) return new Response(session.stream, { headers: { 'content-type': 'text/event-stream' } });
       return new Response('forwarded', { status: 202 });
     },
   }),
+  legacySseSession: async (_env: unknown, sessionId: string) => ({
+    async receive(message: unknown, headers: Record<string, string>) {
+      received.push({ sessionId, message, headers });
+      return session.delivery;
+    },
+    async endStream() {
+      ended.push(sessionId);
+    },
+  }),
 }));
-const { mintSessionId, openSseSession, postToSseSession, sessionBelongsTo } = await import('./sse-session');
+const { KEEP_ALIVE_SECONDS, mintSessionId, openSseSession, postToSseSession, sessionBelongsTo } = await import('./sse-session');
 
 const caller = (overrides: Partial<Caller> = {}): Caller => ({
   userId: 'ada',
@@ -30,6 +48,10 @@ const ctx = {} as ExecutionContext;
 
 beforeEach(() => {
   forwarded.length = 0;
+  received.length = 0;
+  ended.length = 0;
+  session.delivery = { delivered: true };
+  session.stream = null;
 });
 
 describe('session ids', () => {
@@ -98,38 +120,115 @@ describe('GET /sse', () => {
   });
 });
 
+describe('the stream of GET /sse', () => {
+  afterEach(() => vi.useRealTimers());
+
+  /** The library's stream (its side written by the test), and the response the client reads. */
+  async function openStream() {
+    const library = new TransformStream<Uint8Array, Uint8Array>();
+    session.stream = library.readable;
+    const waiting: Promise<unknown>[] = [];
+    const ctx = { waitUntil: (promise: Promise<unknown>) => waiting.push(promise) } as unknown as ExecutionContext;
+    const response = await openSseSession('/sse', new Request('https://mcp.example/sse'), env, ctx, caller());
+    const sessionId = new URL(forwarded[0].url).searchParams.get('sessionId')!;
+    return { writer: library.writable.getWriter(), reader: response.body!.getReader(), response, sessionId, waiting };
+  }
+  const text = (chunk: ReadableStreamReadResult<Uint8Array>) => new TextDecoder().decode(chunk.value);
+  const encoded = (value: string) => new TextEncoder().encode(value);
+
+  it('passes the library’s events through, as they come', async () => {
+    const { writer, reader, response } = await openStream();
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/event-stream');
+    void writer.write(encoded('event: endpoint\ndata: /sse/message?sessionId=x\n\n'));
+    expect(text(await reader.read())).toBe('event: endpoint\ndata: /sse/message?sessionId=x\n\n');
+    void writer.close();
+    expect((await reader.read()).done).toBe(true);
+  });
+
+  it(`carries a keep-alive comment every ${KEEP_ALIVE_SECONDS} seconds, so a client that went away is noticed`, async () => {
+    vi.useFakeTimers();
+    const { reader } = await openStream();
+    let comment = '';
+    const next = reader.read().then((chunk) => (comment = text(chunk)));
+    await vi.advanceTimersByTimeAsync(KEEP_ALIVE_SECONDS * 1000 - 1);
+    expect(comment).toBe('');
+    await vi.advanceTimersByTimeAsync(1);
+    await next;
+    expect(comment).toBe(': keep-alive\n\n');
+    await vi.advanceTimersByTimeAsync(KEEP_ALIVE_SECONDS * 1000);
+    expect(text(await reader.read())).toBe(': keep-alive\n\n');
+  });
+
+  it('when the client goes away, tells the session to end, and reads the library’s stream to its end', async () => {
+    const { writer, reader, sessionId, waiting } = await openStream();
+    await reader.cancel();
+    // The session closes its socket; the library then closes its stream, which nobody cancelled.
+    await writer.write(encoded('event: message\ndata: {}\n\n'));
+    await writer.close();
+    await Promise.all(waiting);
+    expect(ended).toEqual([sessionId]);
+  });
+
+  it('when the library ends the stream, ends it for the client too, and no session is told', async () => {
+    vi.useFakeTimers();
+    const { writer, reader } = await openStream();
+    await writer.close();
+    expect((await reader.read()).done).toBe(true);
+    vi.advanceTimersByTime(KEEP_ALIVE_SECONDS * 1000);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(ended).toEqual([]);
+  });
+});
+
 describe('POST /sse/message', () => {
   const post = (sessionId: string, headers: Record<string, string> = {}) =>
     new Request(`https://mcp.example/sse/message?sessionId=${sessionId}`, { method: 'POST', headers });
 
-  it('forwards a message into the caller’s own session, with the verified caller attached', async () => {
+  it('hands a message to the caller’s own session, with the verified caller attached', async () => {
     const sessionId = await mintSessionId(caller());
-    const response = await postToSseSession('/sse', post(sessionId), '{"jsonrpc":"2.0","method":"ping","id":1}', env, ctx, caller());
+    const response = await postToSseSession('/sse', post(sessionId), '{"jsonrpc":"2.0","method":"ping","id":1}', env, caller());
     expect(response.status).toBe(202);
-    expect(forwarded).toHaveLength(1);
-    expect(JSON.parse(forwarded[0].headers.get('x-mcp-verified-caller')!)).toEqual(caller());
-    expect(forwarded[0].headers.get('content-type')).toBe('application/json');
-    expect(await forwarded[0].text()).toBe('{"jsonrpc":"2.0","method":"ping","id":1}');
+    expect(received).toHaveLength(1);
+    expect(received[0].sessionId).toBe(sessionId);
+    expect(received[0].message).toEqual({ jsonrpc: '2.0', method: 'ping', id: 1 });
+    expect(JSON.parse(received[0].headers['x-mcp-verified-caller'])).toEqual(caller());
   });
 
   it('replaces a caller header sent by the client', async () => {
     const sessionId = await mintSessionId(caller());
     const spoofed = JSON.stringify(caller({ userId: 'admin', scopes: ['mcp:write'] }));
-    await postToSseSession('/sse', post(sessionId, { 'x-mcp-verified-caller': spoofed }), '{}', env, ctx, caller());
-    expect(JSON.parse(forwarded[0].headers.get('x-mcp-verified-caller')!)).toEqual(caller());
+    await postToSseSession('/sse', post(sessionId, { 'x-mcp-verified-caller': spoofed }), '{}', env, caller());
+    expect(JSON.parse(received[0].headers['x-mcp-verified-caller'])).toEqual(caller());
   });
 
-  it('answers 404 for another user’s session, and forwards nothing', async () => {
+  it('answers 404 for another user’s session, and hands nothing over', async () => {
     const sessionId = await mintSessionId(caller({ userId: 'bob' }));
-    const response = await postToSseSession('/sse', post(sessionId), '{}', env, ctx, caller());
+    const response = await postToSseSession('/sse', post(sessionId), '{}', env, caller());
     expect(response.status).toBe(404);
-    expect(forwarded).toEqual([]);
+    expect(received).toEqual([]);
+  });
+
+  it('answers 404, as for an unknown session, when the session’s stream has closed', async () => {
+    session.delivery = { delivered: false, reason: 'no-stream' };
+    const sessionId = await mintSessionId(caller());
+    const response = await postToSseSession('/sse', post(sessionId), '{}', env, caller());
+    expect(response.status).toBe(404);
+    expect(await response.text()).toBe('Unknown session. Open a new stream with GET /sse.');
+  });
+
+  it('answers 400 with the session’s reason when it cannot take the message', async () => {
+    session.delivery = { delivered: false, reason: 'invalid', message: 'not a JSON-RPC message' };
+    const sessionId = await mintSessionId(caller());
+    const response = await postToSseSession('/sse', post(sessionId), '[]', env, caller());
+    expect(response.status).toBe(400);
+    expect(await response.text()).toBe('not a JSON-RPC message');
   });
 
   it('answers 404 without a session id, or on another path', async () => {
-    expect((await postToSseSession('/sse', new Request('https://mcp.example/sse/message', { method: 'POST' }), '{}', env, ctx, caller())).status).toBe(404);
+    expect((await postToSseSession('/sse', new Request('https://mcp.example/sse/message', { method: 'POST' }), '{}', env, caller())).status).toBe(404);
     const sessionId = await mintSessionId(caller());
-    expect((await postToSseSession('/sse', new Request(`https://mcp.example/sse?sessionId=${sessionId}`, { method: 'POST' }), '{}', env, ctx, caller())).status).toBe(404);
-    expect(forwarded).toEqual([]);
+    expect((await postToSseSession('/sse', new Request(`https://mcp.example/sse?sessionId=${sessionId}`, { method: 'POST' }), '{}', env, caller())).status).toBe(404);
+    expect(received).toEqual([]);
   });
 });

@@ -1,6 +1,5 @@
 import type { ServerEnv } from '../env';
-import { withBody } from '../http/body';
-import { CALLER_HEADER, legacySseHandler } from './sse';
+import { CALLER_HEADER, legacySseHandler, legacySseSession } from './sse';
 import type { Caller } from './caller';
 
 /**
@@ -48,8 +47,60 @@ export async function openSseSession(path: string, request: Request, env: Server
   if (url.searchParams.has('sessionId')) {
     return plain(400, `A session cannot be chosen by the client: open GET ${path} without sessionId and use the endpoint it sends.`);
   }
-  url.searchParams.set('sessionId', await mintSessionId(caller));
-  return legacySseHandler(path).fetch(new Request(url, request), env, ctx);
+  const sessionId = await mintSessionId(caller);
+  url.searchParams.set('sessionId', sessionId);
+  const response = await legacySseHandler(path).fetch(new Request(url, request), env, ctx);
+  if (response.status !== 200 || !response.body) return response;
+  return new Response(endingTheSessionOnHangUp(response.body, env, ctx, sessionId), response);
+}
+
+/**
+ * How often the stream carries an SSE comment when nothing else is sent. A client that went away
+ * is noticed only when something is written to it; the comment makes that happen (and keeps idle
+ * connections open through proxies). Clients ignore comments.
+ */
+export const KEEP_ALIVE_SECONDS = 30;
+const KEEP_ALIVE = new TextEncoder().encode(': keep-alive\n\n');
+
+/**
+ * The stream as the client reads it. When the client goes away (the runtime cancels the response
+ * body, at the latest at the next keep-alive), the session is told, and deletes itself
+ * (mcp/sse.ts); `McpAgent.serveSSE` alone would notice nothing and keep the session's storage
+ * forever. The library's own stream is read to its end rather than cancelled: it is closed from the
+ * session's side, and writing into a cancelled stream would only log errors.
+ */
+function endingTheSessionOnHangUp(body: ReadableStream<Uint8Array>, env: ServerEnv, ctx: ExecutionContext, sessionId: string) {
+  const reader = body.getReader();
+  let keepAlive: ReturnType<typeof setInterval> | undefined;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      // The library writes each event whole, so a comment never lands inside one.
+      keepAlive = setInterval(() => {
+        try {
+          controller.enqueue(KEEP_ALIVE);
+        } catch {
+          clearInterval(keepAlive); // the stream has ended
+        }
+      }, KEEP_ALIVE_SECONDS * 1000);
+    },
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (!done) return controller.enqueue(value);
+      clearInterval(keepAlive);
+      controller.close();
+    },
+    cancel() {
+      clearInterval(keepAlive);
+      ctx.waitUntil(
+        Promise.all([
+          legacySseSession(env, sessionId).then((session) => session.endStream()),
+          (async () => {
+            while (!(await reader.read()).done);
+          })(),
+        ]).catch((error: unknown) => console.error('ending a legacy SSE session failed', error)),
+      );
+    },
+  });
 }
 
 /** POST <path>/message?sessionId=…: one JSON-RPC message into the caller's own session. */
@@ -58,17 +109,22 @@ export async function postToSseSession(
   request: Request,
   body: string,
   env: ServerEnv,
-  ctx: ExecutionContext,
   caller: Caller,
 ): Promise<Response> {
   const url = new URL(request.url);
   if (url.pathname !== `${path}/message`) return plain(404, 'Not found. Post messages to the endpoint the SSE stream announced.');
   const sessionId = url.searchParams.get('sessionId') ?? '';
-  if (!(await sessionBelongsTo(sessionId, caller))) {
-    return plain(404, `Unknown session. Open a new stream with GET ${path}.`);
-  }
-  const headers = new Headers(request.headers);
-  headers.set('content-type', 'application/json');
-  headers.set(CALLER_HEADER, JSON.stringify(caller)); // replaces any copy the client sent
-  return legacySseHandler(path).fetch(withBody(request, body, headers), env, ctx);
+  const unknownSession = () => plain(404, `Unknown session. Open a new stream with GET ${path}.`);
+  if (!(await sessionBelongsTo(sessionId, caller))) return unknownSession();
+  const headers = Object.fromEntries(request.headers);
+  headers[CALLER_HEADER] = JSON.stringify(caller); // replaces any copy the client sent
+  // Handed to the session directly rather than through McpAgent.serveSSE's POST handler, which
+  // answers 202 even when the session's stream is gone (the answer would go nowhere).
+  const session = await legacySseSession(env, sessionId);
+  const delivery = await session.receive(JSON.parse(body), headers);
+  if (delivery.delivered) return plain(202, 'Accepted');
+  // A session whose stream closed is gone for good (its storage is deleted): the same answer as
+  // for an id that never existed.
+  if (delivery.reason === 'no-stream') return unknownSession();
+  return plain(400, delivery.message);
 }

@@ -14,7 +14,15 @@ export const AUTHORIZE_PATH = AUTHORIZE_BASE;
 export const TOKEN_PATH = `${OAUTH_BASE}/token`;
 export const REGISTER_PATH = `${OAUTH_BASE}/register`;
 
-export const ACCESS_TOKEN_TTL_SECONDS = 3600;
+/**
+ * How long what the library stores in KV lives (server/STORAGE.md), set here rather than left to
+ * the library's defaults so an upgrade cannot change them unnoticed: an access token's record; a
+ * grant once its code is exchanged, and its refresh token; a dynamically registered client, renewed
+ * while it is used. Nothing the library writes for a learner outlives these.
+ */
+export const ACCESS_TOKEN_TTL_SECONDS = 60 * 60;
+export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 60 * 60;
+export const CLIENT_REGISTRATION_TTL_SECONDS = 90 * 24 * 60 * 60;
 
 /** The library's reasons (its `internal.reason`) that the token endpoint names with a failure code. */
 const FAILURES_ON_THE_WIRE: Partial<Record<string, FailureCode>> = {
@@ -44,6 +52,8 @@ export function authorizationServerFor(origin: string, resources: readonly strin
       clientIdMetadataDocumentEnabled: true,
       scopesSupported: SUPPORTED_SCOPES,
       accessTokenTTL: ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTTL: REFRESH_TOKEN_TTL_SECONDS,
+      clientRegistrationTTL: CLIENT_REGISTRATION_TTL_SECONDS,
       onError({ code, description, status, headers, internal }) {
         // The specific failed check goes to the logs only; on the wire, a failure code only where
         // the description already says as much (server/failure-codes.ts).
