@@ -82,8 +82,9 @@ describe.each(diagrams.map((diagram) => [diagram.id, diagram] as [string, FlowDi
       // The page's own requests come from the client, or, in an attack lab, from the attacker it plays.
       const expected = { api: ['client', 'attacker'], front: ['browser'], back: ['as', 'mcp'] }[step.match.channel];
       expect(expected, `${step.id} goes from ${step.from} on the ${step.match.channel} channel`).toContain(step.from);
-      // The Worker's back channel goes to a provider, or to a client's metadata document; never to itself.
-      if (step.match.channel === 'back') expect(['upstream', 'as', 'client'], step.id).toContain(step.to);
+      // The Worker's back channel goes to a provider, or to a client's metadata document (in an
+      // attack lab, the attacker's); never to itself.
+      if (step.match.channel === 'back') expect(['upstream', 'as', 'client', ...(diagram.id.startsWith('attack-') ? ['attacker'] : [])], step.id).toContain(step.to);
       if (step.match.channel === 'back') expect(step.to, step.id).not.toBe(step.from);
     }
   });

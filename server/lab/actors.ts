@@ -1,6 +1,6 @@
 import { PROTECTED_RESOURCE_METADATA, routeOf, under, type RouteTable } from '../routes';
 import type { ActorId } from './exchange';
-import { CALLBACK_PATH } from './lab-clients';
+import { ATTACKER_METADATA_PATH, CALLBACK_PATH } from './lab-clients';
 
 /**
  * Who is who on the diagrams: which box a request to this Worker is drawn as, and who its outgoing
@@ -40,6 +40,14 @@ export function callsFrom(pathname: string, routes: RouteTable): { caller: Actor
   if (route?.kind !== 'mcp-endpoint') return { caller: 'as', callee: 'upstream' };
   const endpoint = routes.endpoints.find((row) => row.path === route.path);
   return { caller: 'mcp', callee: endpoint?.tokensFrom === 'provider' ? 'as' : 'upstream' };
+}
+
+/**
+ * Whose Client ID Metadata Document the authorization server fetched: the CIMD attack lab's
+ * attacker's (the document the lab serves for them), or a client's.
+ */
+export function documentOwner(url: string, origin: string): 'attacker' | 'client' {
+  return url === origin + ATTACKER_METADATA_PATH ? 'attacker' : 'client';
 }
 
 /** Which box a navigation goes to, or null when it is not a navigation, or not to a box. */

@@ -15,8 +15,19 @@ export type ActorId =
   | 'upstream' // a third-party identity provider behind the Worker (options 2 and 3a)
   | 'attacker'; // an attack lab's attacker: requests the page makes on the attacker's behalf
 
-/** `api`: the page's own fetches. `front`: browser navigations. `back`: the Worker's own calls. */
+/**
+ * `api`: a page's fetches: the lab page's own (recorded by the page), and in the Origin attack lab
+ * those of the attacker's page of another origin (recorded by the Worker: the lab page cannot see
+ * them). `front`: browser navigations. `back`: the Worker's own calls.
+ */
 export type Channel = 'api' | 'front' | 'back';
+
+/**
+ * The query parameter that carries a trace's attacker tag (server/lab/trace-cookie.ts) on the
+ * requests of the Origin attack lab's foreign page; the Worker's lab layer takes it off before
+ * the server sees the request.
+ */
+export const ATTACKER_TAG_PARAMETER = 'lab-attacker';
 
 export type HeaderList = [name: string, value: string][];
 

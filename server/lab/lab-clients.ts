@@ -10,6 +10,8 @@ import type { ServerContext } from '../context';
  */
 export const CALLBACK_PATH = '/lab/callback';
 export const CLIENT_METADATA_PATH = '/lab/client-metadata.json';
+/** The CIMD attack lab's attacker's document (clearly not the page's: it lives under /lab/attacker/). */
+export const ATTACKER_METADATA_PATH = '/lab/attacker/client-metadata.json';
 
 const GRANT_TYPES = ['authorization_code', 'refresh_token'];
 
@@ -47,4 +49,17 @@ export function clientMetadataDocument(origin: string) {
     grant_types: GRANT_TYPES,
     response_types: ['code'],
   };
+}
+
+/**
+ * The CIMD attack lab's attacker's Client ID Metadata Document, served by the lab so the attack
+ * can run for real: a stranger's document that copies the in-page client's name and claims its
+ * callback as its only redirect URI, to pass for it on the consent page. A real attacker would
+ * serve it from their own domain, and the consent page would name that domain. It grants nothing by
+ * itself: the authorization server still asks the user, sends codes only to the callback listed
+ * here (the page's, not the attacker's), and binds each code to this client_id.
+ */
+export function attackerMetadataDocument(origin: string) {
+  // A copy of the page's document in every member but the one it cannot copy: its own URL.
+  return { ...clientMetadataDocument(origin), client_id: origin + ATTACKER_METADATA_PATH };
 }

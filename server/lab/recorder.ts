@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { AUTHORIZE_BASE, type RouteTable } from '../routes';
-import { frontChannelTarget, providerRole } from './actors';
+import { documentOwner, frontChannelTarget, providerRole } from './actors';
 import type { LabEnv } from './env';
 import type { ActorId, HeaderList } from './exchange';
 import { redactExchange } from './redact';
@@ -9,7 +9,8 @@ import type { RecordedExchange } from './trace-session';
 /**
  * Records what the page cannot see, for the trace whose cookie came with the request:
  *   - front channel: browser navigations (the popup's sign-in, consent, redirects, callback);
- *   - back channel: the Worker's own outgoing fetches while it handles a traced request.
+ *   - back channel: the Worker's own outgoing fetches while it handles a traced request;
+ *   - the fetches of the Origin attack lab's foreign page, for the trace its attacker tag names.
  * A traced request runs inside an AsyncLocalStorage context, which is how the fetch wrapper knows
  * which trace an outgoing call belongs to. Recording happens after the response is returned
  * (`waitUntil`), and a failure to record is logged, never thrown into the request.
@@ -32,6 +33,11 @@ export interface ActiveTrace {
    * authorization server issues (option 3b: the MCP server fetches that server's keys).
    */
   callee: ActorId;
+  /**
+   * The request comes from the Origin attack lab's page of another origin (its attacker tag named
+   * the trace, index.ts): recorded as the attacker's fetch, whatever kind of request it is.
+   */
+  byAttacker?: boolean;
 }
 
 const activeTrace = new AsyncLocalStorage<ActiveTrace>();
@@ -43,16 +49,18 @@ export const BODY_LIMIT_BYTES = 32 * 1024;
  */
 const STREAM_CAPTURE_MS = 5_000;
 
-/** Runs the handler for a traced request, recording it if it is a front-channel navigation. */
+/** Runs the handler for a traced request, recording it if it is a front-channel navigation or the attacker's. */
 export async function runTraced(trace: ActiveTrace, request: Request, handler: (request: Request) => Promise<Response>): Promise<Response> {
   installFetchRecorder();
   installSelfRecorder(trace.env);
   let capture: Capture | null = null;
   try {
-    const to = frontChannelTarget(request, new URL(request.url).pathname, trace.routes);
-    if (to) capture = startCapture(trace, { channel: 'front', from: 'browser', to }, request, edgeHeadersDropped(request.headers));
+    // The attacker's page reaches only MCP endpoints with its tag (index.ts); a navigation goes to the box of its path.
+    const to = trace.byAttacker ? null : frontChannelTarget(request, new URL(request.url).pathname, trace.routes);
+    const route: Route | null = trace.byAttacker ? { channel: 'api', from: 'attacker', to: 'mcp' } : to && { channel: 'front', from: 'browser', to };
+    if (route) capture = startCapture(trace, route, request, edgeHeadersDropped(request.headers));
   } catch (error) {
-    console.error('trace: could not start recording a navigation', error);
+    console.error('trace: could not start recording a request', error);
   }
   let response: Response;
   try {
@@ -84,7 +92,7 @@ function startCapture(trace: ActiveTrace, route: Route, request: Request, reques
         const body = await requestBody;
         return {
           ...route,
-          ...(route.channel === 'back' && isClientMetadata(request.url, trace, responseBody) && { to: 'client' as const }),
+          ...(route.channel === 'back' && isClientMetadata(request.url, trace, responseBody) && { to: documentOwner(request.url, trace.origin) }),
           ...(route.channel === 'front' && route.to === 'upstream' && { to: providerRole(request.url, body, trace.origin, AUTHORIZE_BASE) }),
           method: request.method,
           url: request.url,

@@ -1,19 +1,20 @@
 import { ConfigurationError, serverSecret, publicOrigin } from '../config';
 import { rateLimitRefusal, type RateLimitRule } from '../http/rate-limit';
 import type { LabEnv, TracedServer } from './env';
-import { CLIENT_METADATA_PATH, clientMetadataDocument, preregisteredClientId, CALLBACK_PATH } from './lab-clients';
+import { ATTACKER_METADATA_PATH, attackerMetadataDocument, CLIENT_METADATA_PATH, clientMetadataDocument, preregisteredClientId, CALLBACK_PATH } from './lab-clients';
 import { providerInfo } from './lab-options';
 import { handleGrantState, isGrantStateRoute } from './grant-state';
-import { newTraceId, TRACE_ID_PATTERN, TRACE_LIFETIME_SECONDS, traceCookie, verifiedTraceId } from './trace-cookie';
+import { attackerTag, newTraceId, TRACE_ID_PATTERN, TRACE_LIFETIME_SECONDS, traceCookie, verifiedTraceId } from './trace-cookie';
 
 /**
  * The lab layer's own endpoints, answered before the server sees the request:
  *
- *   POST /lab/traces                   start a trace: 201 { traceId, expiresAt } + the trace cookie
+ *   POST /lab/traces                   start a trace: 201 { traceId, expiresAt, attackerTag } + the trace cookie
  *                                      (429 when this address started too many: TRACE_RATE_LIMIT)
  *   GET  /lab/traces/<id>/events       the trace's event stream (WebSocket), for the cookie's owner only
  *   GET  /lab/client                   the pre-registered client for the in-page MCP client
  *   GET  /lab/client-metadata.json     the in-page client's Client ID Metadata Document
+ *   GET  /lab/attacker/client-metadata.json  the CIMD attack lab's attacker's document (lab-clients.ts)
  *   GET  /lab/providers                the providers behind options 2 and 3: simulated or real (no secrets)
  *   GET  /lab/grant-state              what the Worker keeps for the bearer token's own grant (grant-state.ts)
  *
@@ -27,7 +28,7 @@ const NO_STORE = { 'Cache-Control': 'no-store' };
 const TRACE_RATE_LIMIT: RateLimitRule = { counted: 'traces started', periodSeconds: 60 };
 
 export function isLabRoute(pathname: string): boolean {
-  return pathname === TRACES_PATH || EVENTS_PATH.test(pathname) || pathname === '/lab/client' || pathname === CLIENT_METADATA_PATH || pathname === PROVIDERS_PATH || isGrantStateRoute(pathname);
+  return pathname === TRACES_PATH || EVENTS_PATH.test(pathname) || pathname === '/lab/client' || pathname === CLIENT_METADATA_PATH || pathname === ATTACKER_METADATA_PATH || pathname === PROVIDERS_PATH || isGrantStateRoute(pathname);
 }
 
 export async function handleLabRoute(request: Request, env: LabEnv, server: TracedServer): Promise<Response> {
@@ -43,6 +44,9 @@ export async function handleLabRoute(request: Request, env: LabEnv, server: Trac
     if (pathname === PROVIDERS_PATH) return Response.json({ providers: await providerInfo(server.options, context) }, { headers: NO_STORE });
     if (pathname === CLIENT_METADATA_PATH) {
       return Response.json(clientMetadataDocument(origin), { headers: { 'Cache-Control': 'public, max-age=300' } });
+    }
+    if (pathname === ATTACKER_METADATA_PATH) {
+      return Response.json(attackerMetadataDocument(origin), { headers: { 'Cache-Control': 'public, max-age=300' } });
     }
     return Response.json({ client_id: await preregisteredClientId(context), redirect_uri: origin + CALLBACK_PATH }, { headers: NO_STORE });
   } catch (error) {
@@ -60,8 +64,9 @@ async function startTrace(request: Request, env: LabEnv, origin: string): Promis
   const traceId = newTraceId();
   const expiresAt = Date.now() + TRACE_LIFETIME_SECONDS * 1000;
   await traceStub(env, traceId).start(traceId, expiresAt);
+  // The attacker tag lets the Origin attack lab's foreign page, which sends no cookie, add to this trace (trace-cookie.ts).
   return Response.json(
-    { traceId, expiresAt },
+    { traceId, expiresAt, attackerTag: await attackerTag(traceId, secret) },
     { status: 201, headers: { ...NO_STORE, 'Set-Cookie': await traceCookie(traceId, secret) } },
   );
 }

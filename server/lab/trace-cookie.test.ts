@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mayCarryTrace, newTraceId, TRACE_ID_PATTERN, traceCookie, verifiedTraceId } from './trace-cookie';
+import { attackerTag, mayCarryTrace, newTraceId, TRACE_ID_PATTERN, traceCookie, verifiedAttackerTraceId, verifiedTraceId } from './trace-cookie';
 
 const SECRET = 'unit-test-secret-0123456789abcdef0123456789';
 const requestWith = (cookie: string) => new Request('https://lab.example/authorize', { headers: { cookie } });
@@ -47,5 +47,25 @@ describe('the trace cookie', () => {
   it('is not even looked for when the request has no trace cookie', () => {
     expect(mayCarryTrace(requestWith('__Host-session=x'))).toBe(false);
     expect(mayCarryTrace(new Request('https://lab.example/'))).toBe(false);
+  });
+});
+
+describe('the attacker tag', () => {
+  it('proves its trace id, and nothing when forged, signed with another secret or malformed', async () => {
+    const traceId = newTraceId();
+    const tag = await attackerTag(traceId, SECRET);
+    expect(tag).toMatch(new RegExp(`^${traceId}\\.[A-Za-z0-9_-]{43}$`));
+    expect(await verifiedAttackerTraceId(tag, SECRET)).toBe(traceId);
+    const mac = tag.split('.')[1];
+    for (const forged of [`${traceId}.${mac.slice(0, -2)}${mac.endsWith('AA') ? 'BB' : 'AA'}`, await attackerTag(traceId, `${SECRET}-other`), `${newTraceId()}.${mac}`, traceId, `${tag}.x`, null]) {
+      expect(await verifiedAttackerTraceId(forged, SECRET), String(forged)).toBeNull();
+    }
+  });
+
+  it('and the trace cookie are signed for different purposes: neither stands in for the other', async () => {
+    const traceId = newTraceId();
+    const cookieValue = pairOf(await traceCookie(traceId, SECRET)).split('=')[1];
+    expect(await verifiedAttackerTraceId(cookieValue, SECRET)).toBeNull();
+    expect(await verifiedTraceId(requestWith(`__Host-lab-trace=${await attackerTag(traceId, SECRET)}`), SECRET)).toBeNull();
   });
 });

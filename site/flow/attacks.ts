@@ -1,3 +1,4 @@
+import { FAILURE_PARAMETER, type FailureCode } from '../../server/failure-codes';
 import { AUTH_OPTION_IDS, AUTH_OPTIONS, type AuthOptionId } from './auth-options';
 import type { Transport } from './types';
 
@@ -8,7 +9,17 @@ import type { Transport } from './types';
  * requests for real, from the page, drawn as the Attacker on the lab's diagram
  * (diagrams/attack-<id>.mmd); a lab succeeds when the server refuses exactly as expected.
  */
-export const ATTACK_IDS = ['wrong-audience', 'stolen-code', 'pkce-downgrade', 'confused-deputy', 'token-passthrough', 'redirect-swap', 'session-hijack'] as const;
+export const ATTACK_IDS = [
+  'wrong-audience',
+  'stolen-code',
+  'pkce-downgrade',
+  'confused-deputy',
+  'token-passthrough',
+  'redirect-swap',
+  'session-hijack',
+  'foreign-origin',
+  'cimd-claimed-redirect',
+] as const;
 export type AttackId = (typeof ATTACK_IDS)[number];
 
 export interface AttackLab {
@@ -20,10 +31,16 @@ export interface AttackLab {
   transports?: Transport[];
   /** What the attacker does, in one or two sentences. */
   setup: string;
+  /** Where the lab, to run safely on this site, differs from the real attack. */
+  note?: string;
   /** The question to answer before running it. */
   predict: string;
-  /** The answer that means the defence held. */
-  refused: { status: number; error?: string };
+  /** The answer that means the defence held; `failure`: the server's failure code (server/failure-codes.ts). */
+  refused: { status: number; error?: string; failure?: FailureCode };
+  /** The lab sends the user's sign-in window somewhere: the player opens it in the click. */
+  opensWindow?: boolean;
+  /** Why the lab cannot run on an http origin, when it cannot (the player then says so instead of offering it). */
+  needsHttps?: string;
   /**
    * Where the refusal happens when it is not the attacker's own last request: a navigation of the
    * user's browser (a tampered link it follows, a consent it is asked for).
@@ -51,6 +68,7 @@ export const ATTACKS: Record<AttackId, AttackLab> = {
   },
   'stolen-code': {
     id: 'stolen-code',
+    opensWindow: true,
     title: 'A stolen authorization code',
     // Drawn with option 1's sign-in pages; PKCE protects the code the same way in every option.
     options: ['worker'],
@@ -65,6 +83,7 @@ export const ATTACKS: Record<AttackId, AttackLab> = {
   },
   'pkce-downgrade': {
     id: 'pkce-downgrade',
+    opensWindow: true,
     title: 'A PKCE downgrade to plain',
     options: ['worker'],
     setup:
@@ -79,6 +98,7 @@ export const ATTACKS: Record<AttackId, AttackLab> = {
   },
   'confused-deputy': {
     id: 'confused-deputy',
+    opensWindow: true,
     title: 'The confused deputy',
     options: ['github'],
     setup:
@@ -106,6 +126,7 @@ export const ATTACKS: Record<AttackId, AttackLab> = {
   },
   'session-hijack': {
     id: 'session-hijack',
+    opensWindow: true,
     title: 'Another user in your SSE session',
     options: ['worker'],
     transports: ['sse'],
@@ -131,7 +152,63 @@ export const ATTACKS: Record<AttackId, AttackLab> = {
     spec: { label: 'MCP authorization (2026-07-28): open redirection', href: 'https://modelcontextprotocol.io/specification/2026-07-28/basic/authorization/security-considerations#open-redirection' },
     lesson: 'client-registration',
   },
+  'foreign-origin': {
+    id: 'foreign-origin',
+    title: 'A request from another site (DNS rebinding)',
+    options: ['worker', 'github', 'oidc-proxy', 'oidc-external'],
+    setup:
+      'A page of another site, open in your browser, makes your browser send a JSON-RPC request to this MCP endpoint, without your token (the attacker does not have it). That is the last step of DNS rebinding: the attacker points their site’s name at the server’s address, so your browser takes the server for part of the attacker’s site and never asks the server’s permission (CORS), but still names that site in the Origin header. The lab plays that page in a sandboxed frame, for which the browser sends Origin: null.',
+    note:
+      'Where the lab differs: in a real rebinding the browser believes the page and the server are one site, so it sends any request straight away and lets the page read the answer. This frame is plainly another origin: the browser sends JSON for it only after the server allowed that (a preflight OPTIONS), and hides every answer from it. So the lab also sends the same request as plain text, which browsers send without asking, as a rebinding page could. The frame tags its requests so the Worker can show them to you; the Worker removes the tag before the server sees them.',
+    predict: 'The attacker’s page sends no token. Will the server answer 401 and explain how to get one, or refuse earlier? What does the page get to read?',
+    refused: { status: 403, failure: 'origin-not-allowed' },
+    defence:
+      'Browsers add an Origin header to such a request, naming the site of the page that sent it, and the page cannot change it. MCP servers must check it: this one allows only its own origin (and any listed in ALLOWED_ORIGINS) and answers every other with 403 and the failure code origin-not-allowed, before it looks for a token. The plain-text request was refused that way; the JSON one never left the browser, since nothing allowed the page’s Origin; and the attacker’s page could read no answer at all.',
+    spec: { label: 'MCP transports (2026-07-28): security and endpoint', href: 'https://modelcontextprotocol.io/specification/2026-07-28/basic/transports/streamable-http#security--endpoint' },
+    lesson: 'transports',
+  },
+  'cimd-claimed-redirect': {
+    id: 'cimd-claimed-redirect',
+    title: 'A metadata document claiming your client’s redirect',
+    options: ['worker'],
+    opensWindow: true,
+    needsHttps:
+      'the attacker’s client_id is the URL of their Client ID Metadata Document, and the authorization server fetches only https documents (so the URL says who published it). On an https deployment this lab works.',
+    setup:
+      'With Client ID Metadata Documents, an app’s client_id is the URL of a small JSON document that describes it: its name, and the addresses (redirect URIs) a sign-in may send you back to. Anyone can publish one. The attacker’s copies your client’s name and lists your client’s callback as its only redirect URI, so its consent page looks like your client’s, and they send you a link with their document’s URL as client_id.',
+    note: 'The lab serves the attacker’s document itself, at /lab/attacker/client-metadata.json, so the domain the consent page names is this site’s. A real attacker’s document would be on their own domain, and the consent page would name that one.',
+    predict:
+      'In the window, read who published the app and where it sends you, then press Allow. Where does the code go, and can anyone use it? And can the attacker have a code sent to their own address instead?',
+    refused: { status: 400 },
+    defence:
+      'Anyone can publish a metadata document and list any redirect URI in it, even yours; that decides only where the server may send a code, not who can use it. The code went where the link asked and the document allowed, your client’s callback, so the attacker never saw it; and it was issued to the attacker’s client_id, so your client could not trade it for a token either (400 invalid_grant). When the attacker asked for a code at their own address, which their document does not list, the server showed an error page instead of sending you there (400). What a document cannot copy is its own address: the consent page names the domain it came from and where you will be sent, and warns when that is your own computer.',
+    spec: {
+      label: 'MCP authorization (2026-07-28): client ID metadata document security',
+      href: 'https://modelcontextprotocol.io/specification/2026-07-28/basic/authorization/security-considerations#client-id-metadata-document-security',
+    },
+    lesson: 'client-registration',
+  },
 };
+
+/** The CIMD lab's attacker's metadata document, which the lab layer serves (server/lab/lab-clients.ts). */
+export const ATTACKER_DOCUMENT_PATH = '/lab/attacker/client-metadata.json';
+
+/**
+ * How long the Origin lab waits for the Worker's record of its foreign page's request (it is
+ * recorded after the answer, then streamed): a ceiling, after which the lab says what is missing.
+ */
+export const FOREIGN_RECORD_WAIT_MS = 15_000;
+
+/** The server's failure code in a recorded answer: an OAuth error's `failure`, or a JSON-RPC error's `error.data.failure`. */
+export function failureCodeOf(body: string | null): string | undefined {
+  try {
+    const value = JSON.parse(body ?? '') as Record<string, unknown> & { error?: { data?: Record<string, unknown> } };
+    const code = value[FAILURE_PARAMETER] ?? (typeof value.error === 'object' ? value.error?.data?.[FAILURE_PARAMETER] : undefined);
+    return typeof code === 'string' ? code : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** The diagram an attack is drawn on (diagrams/attack-<id>.mmd). */
 export const attackDiagramId = (id: AttackId) => `attack-${id}`;

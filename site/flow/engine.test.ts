@@ -2,14 +2,14 @@ import { describe, expect, test } from 'vitest';
 import { createFlowRun } from './engine';
 import { s256Challenge } from './pkce';
 import { fakeLab, PROVIDER_FAILURES, type Tweaks } from './testing/fake-lab';
-import type { CapturedExchange, FlowCheck, FlowConfig, FlowEvent, FlowFailure, KeptAuthorization } from './types';
+import type { CapturedExchange, FlowCheck, FlowConfig, FlowEnvironment, FlowEvent, FlowFailure, KeptAuthorization } from './types';
 
 const ORIGIN = 'http://lab.test';
 
 function start(
   config: Partial<FlowConfig> = {},
   tweaks: Tweaks = {},
-  options: { origin?: string; authorize?: (url: URL) => Promise<URL>; lab?: ReturnType<typeof fakeLab>; resume?: KeptAuthorization } = {},
+  options: { origin?: string; authorize?: (url: URL) => Promise<URL>; lab?: ReturnType<typeof fakeLab>; resume?: KeptAuthorization; env?: Partial<FlowEnvironment> } = {},
 ) {
   const origin = options.origin ?? ORIGIN;
   const lab = options.lab ?? fakeLab(origin, tweaks);
@@ -25,6 +25,7 @@ function start(
         authorizations.push(url);
         return options.authorize ? options.authorize(url) : lab.authorize(url);
       },
+      ...options.env,
     },
     options.resume,
   );
@@ -480,6 +481,63 @@ describe('on demand, after the flow', () => {
     expect(flow.outcome()).toEqual(['success']);
     expect(flow.actions().slice(-4)).toEqual(['refresh', 'step-up', 'revoke', 'refresh']);
     flow.run.cancel();
+  });
+});
+
+describe('the Origin attack lab', () => {
+  /**
+   * The host's page of another origin, and the Worker's records of what reached the server. As in
+   * Chromium, JSON from another origin needs a preflight, which nothing grants here: it never
+   * reaches the server. Plain text does, and `server` answers it.
+   */
+  function foreignHost(server: typeof fetch) {
+    const records: CapturedExchange[] = [];
+    const listeners = new Set<(exchange: CapturedExchange) => void>();
+    const env: Partial<FlowEnvironment> = {
+      workerRecords: (listener) => {
+        records.forEach(listener);
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+      foreignPage: async (url, init) => {
+        if (init.mode === 'cors') return 'TypeError: Failed to fetch';
+        const response = await server(url, { method: init.method, headers: { ...init.headers, origin: 'null' }, body: init.body });
+        const exchange: CapturedExchange = {
+          id: `worker-${records.length + 1}`, traceId: 'trace-1', source: 'worker', channel: 'api', from: 'attacker', to: 'mcp', method: init.method, url,
+          status: response.status, requestHeaders: [['origin', 'null']], requestBody: init.body ?? null, responseHeaders: [], responseBody: await response.text(), startedAt: 1, endedAt: 2, redacted: [],
+        };
+        records.push(exchange);
+        listeners.forEach((listener) => listener(exchange));
+        return 'an opaque response';
+      },
+    };
+    return { env, records };
+  }
+
+  test('succeeds when the server refuses the foreign Origin with 403 origin-not-allowed, read from the Worker’s record', async () => {
+    const lab = fakeLab(ORIGIN);
+    const host = foreignHost(lab.fetch);
+    const flow = start({}, {}, { lab, env: host.env });
+    await flow.run.run();
+    expect(await flow.run.perform('attack', { attack: 'foreign-origin' })).toBe('success');
+    expect(host.records.map((exchange) => [exchange.method, exchange.status])).toEqual([['POST', 403]]);
+    expect(JSON.parse(host.records[0].requestBody!).method).toBe('initialize');
+  });
+
+  test('fails on the recorded request when the server looks for a token first (401), as if Origin were not checked', async () => {
+    const lab = fakeLab(ORIGIN);
+    const host = foreignHost(async () => new Response(null, { status: 401, headers: { 'www-authenticate': 'Bearer realm="OAuth"' } }));
+    const flow = start({}, {}, { lab, env: host.env });
+    await flow.run.run();
+    expect(await flow.run.perform('attack', { attack: 'foreign-origin' })).toBe('failed');
+    expect(flow.failures().at(-1)).toMatchObject({ id: 'attack-accepted', exchangeId: 'worker-1', serverSaid: expect.stringContaining('POST /mcp → 401') });
+  });
+
+  test('without a page of another origin (no host for it), says so instead of pretending', async () => {
+    const flow = start();
+    await flow.run.run();
+    expect(await flow.run.perform('attack', { attack: 'foreign-origin' })).toBe('failed');
+    expect(flow.failures().at(-1)!.serverSaid).toContain('needs a page of another origin');
   });
 });
 

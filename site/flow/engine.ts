@@ -5,8 +5,8 @@ import { audienceCheck, CHECK_FAILURES, issCheck, registrationCheck, stepUpScope
 import { explain, failure, observe, type FailureId } from './failures';
 import { initializeParams, openSse, PROTOCOL_VERSION, STATELESS_REVISION, statelessHttp, streamableHttp, type McpConnection } from './mcp';
 import { newPkce, randomToken } from './pkce';
-import { ATTACKS, isAttackId, otherEndpointOf, type AttackId } from './attacks';
-import type { ActorId, FlowCheck, FlowConfig, FlowEnvironment, FlowEvent, FlowFailure, FlowRun, KeptAuthorization, OnDemandAction, ToolCall, Transport } from './types';
+import { ATTACKER_DOCUMENT_PATH, ATTACKS, failureCodeOf, FOREIGN_RECORD_WAIT_MS, isAttackId, otherEndpointOf, type AttackId } from './attacks';
+import type { ActorId, CapturedExchange, FlowCheck, FlowConfig, FlowEnvironment, FlowEvent, FlowFailure, FlowRun, KeptAuthorization, OnDemandAction, ToolCall, Transport } from './types';
 
 /**
  * The in-page MCP client, as a flow of named actions that a learner can step through. Each action
@@ -605,6 +605,51 @@ class Flow implements FlowRun {
         });
         break;
       }
+      case 'foreign-origin': {
+        // A page of another origin sends initialize here, without a token. It reads no answer: the
+        // Worker's records of what reached the server are the witness.
+        const foreignPage = this.#env.foreignPage;
+        if (!foreignPage || !this.#env.workerRecords) throw new Stop(failure('unexpected-response', 'This lab needs a page of another origin and the Worker’s trace: run it in the flow player, with the trace on.'));
+        const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: initializeParams() });
+        const records = this.#attackerRecords();
+        try {
+          // As an MCP client sends it: JSON, which the browser sends from another origin only after
+          // the server allowed that origin in a preflight.
+          const asJson = await foreignPage(this.#serverUrl, { method: 'POST', mode: 'cors', headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' }, body }, this.#signal());
+          if (asJson.startsWith('HTTP ')) throw new Stop(failure('attack-accepted', `The browser let the page of another origin send JSON here and read the answer (${asJson}): the server allowed its Origin.`));
+          // As plain text, which browsers send without asking: the request that reaches the server
+          // from a page after DNS rebinding.
+          const asText = await foreignPage(this.#serverUrl, { method: 'POST', mode: 'no-cors', headers: { 'Content-Type': 'text/plain' }, body }, this.#signal());
+          await records.until((seen) => seen.some((exchange) => exchange.method === 'POST'), `The page of another origin saw “${asText}”, but the Worker’s record of its request did not arrive.`);
+          const { status, failure: code } = ATTACKS[id].refused;
+          for (const recorded of records.seen) {
+            if (recorded.status !== status || failureCodeOf(recorded.responseBody) !== code) throw this.#recordedAccepted(recorded);
+          }
+        } finally {
+          records.stop();
+        }
+        return;
+      }
+      case 'cimd-claimed-redirect': {
+        if (new URL(this.#origin).protocol !== 'https:') throw new Stop(failure('cimd-needs-https', `The attacker's client_id would be ${this.#origin}${ATTACKER_DOCUMENT_PATH}`));
+        if (this.#server!.client_id_metadata_document_supported !== true) throw new Stop(failure('cimd-unsupported'));
+        // The attacker's document (served by the lab) copies your client's name and lists your callback.
+        const theirs = { response_type: 'code', client_id: this.#origin + ATTACKER_DOCUMENT_PATH, state: randomToken(16), code_challenge: (await newPkce()).challenge, code_challenge_method: 'S256', resource: this.#serverUrl, scope: 'mcp:read' };
+        // 1. Their link, naming your client's callback, followed by your browser: you allow it.
+        const callback = await this.#inWindow(this.#authorizationUrl({ ...theirs, redirect_uri: this.#redirectUri }));
+        const code = callback.searchParams.get('code');
+        if (!code) {
+          const denied = callback.searchParams.get('error') === 'access_denied';
+          throw new Stop(failure(denied ? 'access-denied' : 'unexpected-response', denied ? 'You pressed Deny, the right answer to an app you do not know. To see what the code would have been worth, run the lab again and press Allow.' : callback.search));
+        }
+        // 2. Your client never started this sign-in, so its state check refuses the callback. A
+        // client that skipped that check would redeem the code: it belongs to the attacker's client_id.
+        const redeemed = await this.#postForm(this.#server!.token_endpoint, new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: this.#redirectUri, client_id: this.#clientId, code_verifier: (await newPkce()).verifier, resource: this.#serverUrl }));
+        if (redeemed.exchange.status !== 400 || this.#jsonOrNull(redeemed)?.error !== 'invalid_grant') throw this.#accepted(redeemed);
+        // 3. The attacker asks for a code at their own address, which their document does not list.
+        refusal = await attacker('as', this.#authorizationUrl({ ...theirs, redirect_uri: 'https://attacker.example/callback' }).href, { redirect: 'manual', headers: { Accept: 'text/html' } });
+        break;
+      }
     }
     const expected = ATTACKS[id].refused;
     const error = (parseBearerChallenge(refusal.header('www-authenticate'))?.error ?? (this.#jsonOrNull(refusal)?.error as string | undefined)) || undefined;
@@ -640,7 +685,42 @@ class Flow implements FlowRun {
   /** The attack was not refused as expected: the lab's failure, on that request. */
   #accepted(sent: Sent): Stop {
     if (this.#abort.signal.aborted) return new Stop(null);
-    return new Stop(failure('attack-accepted', `${sent.exchange.method} ${new URL(sent.exchange.url).pathname} → ${sent.exchange.status ?? 'no answer'}: ${sent.text.slice(0, 300)}`, sent.exchange.id));
+    return this.#recordedAccepted({ ...sent.exchange, responseBody: sent.text });
+  }
+
+  /** The same for a request the Worker recorded (the page could not see it). */
+  #recordedAccepted(exchange: CapturedExchange): Stop {
+    return new Stop(failure('attack-accepted', `${exchange.method} ${new URL(exchange.url).pathname} → ${exchange.status ?? 'no answer'}: ${(exchange.responseBody ?? '').slice(0, 300)}`, exchange.id));
+  }
+
+  /**
+   * The attacker's requests the Worker records from now on (the Origin lab's foreign page cannot
+   * read its answers; the Worker's trace is the witness), and a way to wait for one.
+   */
+  #attackerRecords() {
+    const before = new Set<string>();
+    const seen: CapturedExchange[] = [];
+    let listening = false;
+    let wake = () => {};
+    const stop = this.#env.workerRecords!((exchange) => {
+      if (!listening) return void before.add(exchange.id); // the backlog, replayed synchronously
+      if (exchange.from !== 'attacker' || before.has(exchange.id)) return;
+      seen.push(exchange);
+      wake();
+    });
+    listening = true;
+    const until = async (done: (seen: CapturedExchange[]) => boolean, missing: string) => {
+      const deadline = this.#env.now() + FOREIGN_RECORD_WAIT_MS;
+      while (!done(seen)) {
+        if (this.#abort.signal.aborted) throw new Stop(null);
+        if (this.#env.now() > deadline) throw new Stop(failure('unexpected-response', missing));
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 250); // and look at the clock and the abort signal now and then
+        });
+      }
+    };
+    return { seen, until, stop };
   }
 
   #jsonOrNull(sent: Sent): Json | null {

@@ -1,4 +1,4 @@
-import type { CapturedExchange, TraceEvent } from '../../server/lab/exchange';
+import { ATTACKER_TAG_PARAMETER, type CapturedExchange, type TraceEvent } from '../../server/lab/exchange';
 import { explain, observeAnswer } from './failures';
 import type { FlowFailure } from './types';
 
@@ -12,6 +12,12 @@ import type { FlowFailure } from './types';
 export interface TraceConnection {
   traceId: string;
   expiresAt: number;
+  /**
+   * What a page of another origin adds to its requests so the Worker records them in this trace as
+   * the attacker's (the Origin attack lab; no cookie goes with them): `withAttackerTag`. Null when
+   * the server hands out none.
+   */
+  attackerTag: string | null;
   /** Each exchange the Worker recorded (the backlog first, then live). Returns an unsubscribe. */
   on(listener: (exchange: CapturedExchange) => void): () => void;
   /** Resolves when the stream has closed, with why (`expired`, `closed`, or an error). */
@@ -38,7 +44,7 @@ export async function startTrace(origin: string, fetchImpl: typeof fetch, WebSoc
     if (observed.failure) return { ok: false, reason: `${origin}/lab/traces answered ${response.status} (${observed.failure}).`, refused: explain(observed) };
     return { ok: false, reason: `${origin}/lab/traces answered ${response.status}: this server does not record traces.` };
   }
-  const { traceId, expiresAt } = (await response.json()) as { traceId: string; expiresAt: number };
+  const { traceId, expiresAt, attackerTag } = (await response.json()) as { traceId: string; expiresAt: number; attackerTag?: unknown };
 
   const socketUrl = `${origin.replace(/^http/, 'ws')}/lab/traces/${encodeURIComponent(traceId)}/events`;
   const socket = new WebSocketCtor(socketUrl);
@@ -69,6 +75,7 @@ export async function startTrace(origin: string, fetchImpl: typeof fetch, WebSoc
     trace: {
       traceId,
       expiresAt,
+      attackerTag: typeof attackerTag === 'string' ? attackerTag : null,
       on(listener) {
         received.forEach(listener); // what arrived before this listener
         listeners.add(listener);
@@ -78,4 +85,11 @@ export async function startTrace(origin: string, fetchImpl: typeof fetch, WebSoc
       close: () => socket.close(1000, 'done'),
     },
   };
+}
+
+/** A URL with a trace's attacker tag in its query (the Worker's lab layer takes it off again). */
+export function withAttackerTag(url: string, tag: string): string {
+  const tagged = new URL(url);
+  tagged.searchParams.set(ATTACKER_TAG_PARAMETER, tag);
+  return tagged.href;
 }

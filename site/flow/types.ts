@@ -173,6 +173,27 @@ export interface FlowEnvironment {
   authorize(url: URL, signal: AbortSignal): Promise<URL>;
   /** The trace the page's own exchanges belong to (`CapturedExchange.traceId`); default `''`. */
   traceId?: string;
+  /**
+   * The Worker's records of this trace, where there is one (the backlog first, synchronously,
+   * then each new one as it arrives). Returns an unsubscribe. The Origin attack lab reads the
+   * outcome of its foreign page's requests here: that page cannot read their answers.
+   */
+  workerRecords?(listener: (exchange: CapturedExchange) => void): () => void;
+  /**
+   * Sends a request from a page of another origin, as any site the user visits could (the player:
+   * a sandboxed frame, whose opaque origin the browser sends as `Origin: null`; it carries the
+   * trace's attacker tag so the Worker records it). Resolves with what that page saw, which is never
+   * the answer: e.g. `TypeError: Failed to fetch` (the browser refused it), or an opaque response.
+   */
+  foreignPage?(url: string, init: ForeignRequest, signal: AbortSignal): Promise<string>;
+}
+
+/** A request a page of another origin makes with fetch(): `no-cors` sends only what a form could, without asking the server first. */
+export interface ForeignRequest {
+  method: 'GET' | 'POST';
+  mode: 'cors' | 'no-cors';
+  headers: Record<string, string>;
+  body?: string;
 }
 
 /** One run of a flow. Step mode and run mode are the same run driven differently. */

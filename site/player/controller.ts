@@ -2,8 +2,9 @@ import { assign, partOf } from '../flow/assign';
 import { AUTH_OPTIONS, serverUrlFor, transportsOf, type AuthOptionId } from '../flow/auth-options';
 import { diagramIdFor } from '../flow/diagram';
 import { createFlowRun } from '../flow/engine';
-import { startTrace, type TraceConnection } from '../flow/trace-client';
-import { isOnDemandAction, type ActorId, type CapturedExchange, type FlowCheck, type FlowDiagram, type FlowEvent, type FlowFailure, type FlowRun, type OnDemandAction, type StepState, type ToolCall, type Transport } from '../flow/types';
+import { startTrace, withAttackerTag, type TraceConnection } from '../flow/trace-client';
+import { fetchFromForeignPage } from './foreign-page';
+import { isOnDemandAction, type ActorId, type CapturedExchange, type FlowCheck, type FlowDiagram, type FlowEvent, type FlowFailure, type FlowRun, type ForeignRequest, type OnDemandAction, type StepState, type ToolCall, type Transport } from '../flow/types';
 import { Announcer, stepAnnouncement } from './announce';
 import { offeredOptions, type Part } from './diagram-catalog';
 import { setActorsLit, setMessageState } from './diagram-svg';
@@ -18,7 +19,7 @@ import { afterFirstPaint, renderDiagram, whenNear, type RenderedDiagram } from '
 import { PopupBlockedError, SignInWindow } from './sign-in-window';
 import { buildBoard, changedSteps, type Board } from './step-board';
 import { heldGrantOf, latestGrant } from '../playground/grant';
-import { ATTACKS, attackDiagramId, attacksFor, type AttackId } from '../flow/attacks';
+import { ATTACKS, attackDiagramId, attacksFor, failureCodeOf, type AttackId, type AttackLab } from '../flow/attacks';
 import { forgetAuthorization, keepAuthorization, keptAuthorizations, tabStorage, type KeptEntry } from './kept-authorization';
 import { ToolPlayground } from '../playground/playground';
 import { ServerStatePanel } from './server-state';
@@ -39,6 +40,9 @@ interface View {
   drawing: Promise<RenderedDiagram | null> | null;
   drawn: RenderedDiagram | null;
 }
+
+/** A lab's title inside a sentence: its first letter in lower case, the rest (DNS, PKCE, SSE) as written. */
+const inSentence = (title: string) => title.charAt(0).toLowerCase() + title.slice(1);
 
 const ON_DEMAND_LABELS: Record<OnDemandAction, string> = { refresh: 'Refreshing the token', 'step-up': 'Stepping up to mcp:write', revoke: 'Revoking the grant', attack: 'The attack' };
 
@@ -352,11 +356,18 @@ export class PlayerController {
     this.#runStartedAt = Date.now();
     const resume = this.#resumedFrom?.kept;
     const config = readConfig(this.#root, this.#option, this.#transport);
+    const trace = this.#trace;
+    const attackerTag = trace?.attackerTag;
     const run = createFlowRun(resume ? { ...config, registration: resume.registration } : config, {
       fetch: (input, init) => fetch(input, init),
       now: () => Date.now(),
-      traceId: this.#trace?.traceId ?? '',
+      traceId: trace?.traceId ?? '',
       authorize: (url, signal) => this.#signIn.authorize(url, signal, { onBlocked: (blockedUrl, blockedSignal) => this.#onPopupBlocked(blockedUrl, blockedSignal) }),
+      // The Origin attack lab: a sandboxed frame's requests, which the Worker records for this trace by its attacker tag.
+      ...(trace && attackerTag && {
+        workerRecords: (listener: (exchange: CapturedExchange) => void) => trace.on(listener),
+        foreignPage: (url: string, init: ForeignRequest, signal: AbortSignal) => fetchFromForeignPage(withAttackerTag(url, attackerTag), init, signal),
+      }),
     }, resume);
     this.#run = run;
     this.#stopListening.push(run.on((event) => generation === this.#generation && this.#onEvent(event)));
@@ -487,11 +498,24 @@ export class PlayerController {
           { class: 'fp-attack' },
           h('p', { class: 'fp-attack-title' }, lab.title),
           h('p', {}, lab.setup),
+          lab.note ? h('p', { class: 'fp-attack-note' }, lab.note) : null,
           h('p', {}, h('strong', {}, 'Predict: '), lab.predict),
-          h('button', { type: 'button', class: 'button', 'data-fp-attack': lab.id, onclick: () => this.#onDemandClick('attack', undefined, lab.id) }, `Run the attack: ${lab.title.toLowerCase()}`),
+          ...this.#attackControl(lab),
         ),
       ),
     );
+  }
+
+  /** The lab's Run button; for a lab this origin cannot run, a disabled one and why. */
+  #attackControl(lab: AttackLab): HTMLElement[] {
+    const unavailable = lab.needsHttps && location.protocol !== 'https:';
+    const noteId = `${this.#root.id}-attack-${lab.id}-unavailable`;
+    const button = h(
+      'button',
+      { type: 'button', class: 'button', 'data-fp-attack': lab.id, onclick: () => this.#onDemandClick('attack', undefined, lab.id), disabled: Boolean(unavailable), 'aria-describedby': unavailable ? noteId : null },
+      `Run the attack: ${inSentence(lab.title)}`,
+    );
+    return unavailable ? [button, h('p', { class: 'fp-attack-unavailable', id: noteId, 'data-fp-attack-unavailable': lab.id }, `Not on ${location.origin}: ${lab.needsHttps}`)] : [button];
   }
 
   /** After an attack lab: the defence that held, the refused request and the spec clause. */
@@ -503,12 +527,14 @@ export class PlayerController {
       .sort((a, b) => a.startedAt - b.startedAt)
       .at(-1);
     const step = refused && [...(this.#board?.exchangesOf ?? [])].find(([, exchanges]) => exchanges.some((exchange) => exchange.id === refused.id))?.[0];
+    // The server's own name for the refusal, where it gives one (e.g. origin-not-allowed).
+    const code = refused && failureCodeOf(refused.responseBody);
     const inspect = refused
-      ? h('button', { type: 'button', class: 'button', onclick: () => (step ? this.#select({ kind: 'step', id: step }, true) : this.#select({ kind: 'exchange', id: refused.id }, true)) }, `Inspect the refused request (${refused.status ?? 'no answer'})`)
+      ? h('button', { type: 'button', class: 'button', onclick: () => (step ? this.#select({ kind: 'step', id: step }, true) : this.#select({ kind: 'exchange', id: refused.id }, true)) }, `Inspect the refused request (${refused.status ?? 'no answer'}${code ? ` ${code}` : ''})`)
       : null;
     const actions: HTMLElement[] = [h('a', { class: 'button', href: lab.spec.href }, lab.spec.label)];
     if (inspect) actions.unshift(inspect);
-    this.#showNotice(`The server refused it: ${lab.title.toLowerCase()}`, lab.defence, actions, 'info');
+    this.#showNotice(`The server refused it: ${inSentence(lab.title)}`, lab.defence, actions, 'info');
   }
 
   /** Starts an on-demand part on its diagram; false when none can start now. */
@@ -516,8 +542,8 @@ export class PlayerController {
     const run = this.#run;
     if (!run || this.#phase !== 'success' || this.#onDemand) return false;
     if (action === 'step-up' && !AUTH_OPTIONS[this.#option].onDemand.includes('step-up')) return false;
-    // Inside the click: a step-up, and the stolen-code lab's new authorization, open the sign-in window.
-    if (action === 'step-up' || attack === 'stolen-code' || attack === 'pkce-downgrade' || attack === 'confused-deputy' || attack === 'session-hijack') this.#signIn.open();
+    // Inside the click: a step-up, and the labs that send the user's browser somewhere, open the sign-in window.
+    if (action === 'step-up' || (attack && ATTACKS[attack].opensWindow)) this.#signIn.open();
     if (attack) {
       this.#attack = attack;
       this.#attackRuns.push({ at: Date.now(), id: attack });

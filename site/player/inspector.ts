@@ -113,6 +113,10 @@ export function renderFailure(failure: FlowFailure): HTMLElement {
 
 const CHANNEL_WORDS = { api: 'the page’s own fetch', front: 'a browser navigation', back: 'the Worker’s own outgoing call' } as const;
 
+/** What kind of request it was; a fetch the Worker recorded is the Origin lab's page of another origin, which this page cannot see. */
+const channelWords = (exchange: CapturedExchange) =>
+  exchange.channel === 'api' && exchange.source === 'worker' ? 'a fetch by a page of another origin, which this page cannot see' : CHANNEL_WORDS[exchange.channel];
+
 /** Coloured by what the step expects: a 401 is the right answer to the first request. */
 function statusClass(status: number | null, expected: boolean): string {
   if (status === null) return 'fp-status-none';
@@ -155,7 +159,7 @@ function renderExchange(original: CapturedExchange, content: InspectorContent): 
         ),
         h('span', { class: 'fp-timing' }, `${clockTime(exchange.startedAt)}${offset} · ${duration} ms`),
       ),
-      h('p', { class: 'fp-meta' }, `${who}: ${CHANNEL_WORDS[exchange.channel]}, ${content.actorLabel(exchange.from)} → ${content.actorLabel(exchange.to)}.`),
+      h('p', { class: 'fp-meta' }, `${who}: ${channelWords(exchange)}, ${content.actorLabel(exchange.from)} → ${content.actorLabel(exchange.to)}.`),
     ),
     exchange.error ? h('p', { class: 'fp-error-text' }, `No response: ${exchange.error}`) : null,
     section('Request', requestHead(exchange), exchange.requestBody, requestBody, by),

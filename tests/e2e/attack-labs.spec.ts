@@ -1,4 +1,4 @@
-import type { Page } from '@playwright/test';
+import { attacks, expectRefused, notice, runAttack } from './support/attack-labs';
 import { expect, keepScreenshot, test } from './support/fixtures';
 import { openPlayer, playerOf, runThroughSignIn, step, waitForPhase } from './support/player';
 import { chooseOption, runThroughProvider } from './player-options-support';
@@ -8,30 +8,11 @@ import { chooseOption, runThroughProvider } from './player-options-support';
  * the attack for real, and the lab ends on the request the server refused, drawn on the lab's own
  * diagram with the Attacker as a box, with why it was refused and the spec clause.
  */
-const attacks = (page: Page) => playerOf(page).locator('[data-fp-attacks]');
-const notice = (page: Page) => playerOf(page).locator('[data-fp-notice]');
-
-async function runAttack(page: Page, id: string): Promise<void> {
-  const lab = attacks(page).locator('li').filter({ has: page.locator(`[data-fp-attack="${id}"]`) });
-  await expect(lab).toContainText('Predict:');
-  await lab.locator(`[data-fp-attack="${id}"]`).click();
-}
-
-async function expectRefused(page: Page, diagram: string, refusedStep: string, title: RegExp): Promise<void> {
-  await expect(notice(page)).toContainText(title, { timeout: 20_000 });
-  const shown = playerOf(page).locator('.fp-variant:not([hidden])');
-  await expect(shown).toHaveAttribute('data-fp-variant', diagram);
-  if (diagram !== 'attack-pkce-downgrade') await expect(shown.locator('svg [data-et="participant"][data-actor="attacker"]').first()).toBeVisible();
-  await expect(step(page, refusedStep)).toHaveAttribute('data-state', 'done');
-  await expect(playerOf(page).locator('[data-fp-unexpected]')).toBeHidden();
-  await expect(notice(page).getByRole('link')).toHaveAttribute('href', /^https:\/\/modelcontextprotocol\.io\/specification\/.+#.+/);
-}
-
 test('option 1: a token at another endpoint, a swapped redirect URI, and a stolen code are each refused, on the lab’s own diagram', async ({ page }) => {
   await openPlayer(page);
   await runThroughSignIn(page, 'attack-victim');
   await waitForPhase(page, 'success');
-  await expect(attacks(page).locator('[data-fp-attack]')).toHaveCount(4);
+  await expect(attacks(page).locator('[data-fp-attack]')).toHaveCount(6);
 
   await runAttack(page, 'wrong-audience');
   await expectRefused(page, 'attack-wrong-audience', 'replay', /refused it: a token for another endpoint/);
@@ -82,7 +63,7 @@ test('option 2: the confused deputy: the Worker asks about the attacker’s clie
   await chooseOption(page, 'github');
   await runThroughProvider(page, 'github');
   await waitForPhase(page, 'success');
-  await expect(attacks(page).locator('[data-fp-attack]')).toHaveCount(2);
+  await expect(attacks(page).locator('[data-fp-attack]')).toHaveCount(3);
   const popupOpened = page.waitForEvent('popup');
   await runAttack(page, 'confused-deputy');
   const popup = await popupOpened;
@@ -99,7 +80,7 @@ test('option 3b: the provider’s token presented at option 1’s /mcp is refuse
   await chooseOption(page, 'oidc-external');
   await runThroughProvider(page, 'oidc-external');
   await waitForPhase(page, 'success');
-  await expect(attacks(page).locator('[data-fp-attack]')).toHaveCount(1);
+  await expect(attacks(page).locator('[data-fp-attack]')).toHaveCount(2);
   await runAttack(page, 'token-passthrough');
   await expectRefused(page, 'attack-token-passthrough', 'passthrough', /refused it: token passthrough/);
 });

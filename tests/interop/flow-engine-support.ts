@@ -5,8 +5,8 @@ import { assign, orderExchanges, partOf, type Assignment } from '../../site/flow
 import { AUTH_OPTIONS, serverUrlFor, type AuthOptionId } from '../../site/flow/auth-options';
 import { diagramIdFor, parseDiagram } from '../../site/flow/diagram';
 import { createFlowRun } from '../../site/flow/engine';
-import { startTrace } from '../../site/flow/trace-client';
-import type { CapturedExchange, FlowConfig, FlowDiagram, FlowEvent, FlowRun, Registration, Transport } from '../../site/flow/types';
+import { startTrace, withAttackerTag } from '../../site/flow/trace-client';
+import type { CapturedExchange, FlowConfig, FlowDiagram, FlowEvent, FlowRun, ForeignRequest, Registration, Transport } from '../../site/flow/types';
 import { CLIENT_ADDRESS_HEADER, newClientAddress } from '../support/client-address.ts';
 import { authorizeAsUser, CookieJar, type HeadlessUserOptions } from '../support/headless-user.ts';
 
@@ -25,8 +25,10 @@ export class LabBrowser {
   /** Where this browser is on the network: the Worker counts registrations and traces per address. */
   readonly address = newClientAddress();
   readonly fromWorker = new Map<string, CapturedExchange>();
+  readonly #workerListeners = new Set<(exchange: CapturedExchange) => void>();
   navigations = 0;
   traceId = '';
+  attackerTag = '';
 
   /** The page's fetch: same origin, so cookies go along, and Origin on anything but GET, as browsers do. */
   readonly pageFetch: typeof fetch = async (input, init) => {
@@ -72,8 +74,45 @@ export class LabBrowser {
     const started = await startTrace(origin, this.pageFetch, BrowserWebSocket);
     if (!started.ok) throw new Error(`no trace: ${started.reason}`);
     this.traceId = started.trace.traceId;
-    started.trace.on((exchange) => this.fromWorker.set(exchange.id, exchange));
+    this.attackerTag = started.trace.attackerTag ?? '';
+    started.trace.on((exchange) => {
+      this.fromWorker.set(exchange.id, exchange);
+      this.#workerListeners.forEach((listener) => listener(exchange));
+    });
   }
+
+  /** What the Worker recorded, the backlog first, then live (the engine's `workerRecords`). */
+  readonly workerRecords = (listener: (exchange: CapturedExchange) => void): (() => void) => {
+    this.fromWorker.forEach((exchange) => listener(exchange));
+    this.#workerListeners.add(listener);
+    return () => this.#workerListeners.delete(listener);
+  };
+
+  /**
+   * A page of another origin, as a sandboxed frame is in Chromium (the player's
+   * site/player/foreign-page.ts, which tests/e2e runs): `Origin: null`, no cookie, the trace's
+   * attacker tag in the query; a request with a Content-Type no form could send is preceded by the
+   * browser's preflight, and sent only if the server grants it; the page never reads an answer
+   * unless the server grants that too.
+   */
+  readonly foreignPage = async (url: string, init: ForeignRequest): Promise<string> => {
+    const tagged = withAttackerTag(url, this.attackerTag);
+    const type = init.headers['Content-Type'] ?? 'text/plain';
+    const safelisted = /^(text\/plain|application\/x-www-form-urlencoded|multipart\/form-data)\b/.test(type);
+    if (init.mode === 'no-cors' && !safelisted) throw new Error('a no-cors request cannot carry that Content-Type');
+    if (init.mode === 'cors' && !safelisted) {
+      const preflight = await fetch(tagged, {
+        method: 'OPTIONS',
+        headers: { origin: 'null', [CLIENT_ADDRESS_HEADER]: this.address, 'access-control-request-method': init.method, 'access-control-request-headers': Object.keys(init.headers).map((name) => name.toLowerCase()).sort().join(',') },
+      });
+      await preflight.arrayBuffer();
+      if (!preflight.ok || preflight.headers.get('access-control-allow-origin') !== 'null') return 'TypeError: Failed to fetch';
+    }
+    const response = await fetch(tagged, { method: init.method, headers: { ...init.headers, origin: 'null', [CLIENT_ADDRESS_HEADER]: this.address }, body: init.body });
+    await response.arrayBuffer();
+    if (init.mode === 'no-cors') return 'an opaque response: the browser hides its status and body';
+    return response.headers.get('access-control-allow-origin') === 'null' ? `HTTP ${response.status}` : 'TypeError: Failed to fetch';
+  };
 
   /** The user in the authorization window: the real sign-in and consent pages, then the callback. */
   authorizeAs(user: HeadlessUserOptions = {}) {
@@ -127,7 +166,7 @@ export async function runFlow(origin: string, config: RunConfig, user?: Headless
   await browser.startTrace();
   const run = createFlowRun(
     { serverUrl: serverUrlFor(origin, option, flow.transport), toolCall: AUTH_OPTIONS[option].toolCall, ...flow },
-    { fetch: browser.pageFetch, now: Date.now, traceId: browser.traceId, authorize: browser.authorizeAs(user) },
+    { fetch: browser.pageFetch, now: Date.now, traceId: browser.traceId, authorize: browser.authorizeAs(user), workerRecords: browser.workerRecords, foreignPage: browser.foreignPage },
   );
   const events: FlowEvent[] = [];
   run.on((event) => events.push(event));

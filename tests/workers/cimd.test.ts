@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Browser, field } from './support/browser';
 import { mcpRequest, toolCall } from './support/mcp-client';
-import { authorizationUrl, exchangeCode, pkce, tokensFrom, type Client } from './support/oauth-client';
+import { authorizationUrl, exchangeCode, pkce, registerClient, tokensFrom, type Client } from './support/oauth-client';
 import { ORIGIN } from './support/worker';
 
 // Client ID Metadata Documents: the client_id is an https URL, and the server fetches the
@@ -103,5 +103,66 @@ describe('a document that cannot be trusted gives an error page, never a redirec
     expect(page.response.status).toBe(400);
     expect(page.response.headers.get('location')).toBeNull();
     expect(requests).toEqual([]);
+  });
+});
+
+describe('a document claiming someone else’s redirect URI (the CIMD attack lab)', () => {
+  // The attacker publishes a document at their own https URL that copies a real app's name and
+  // lists that app's callback, to pass for it. What the authorization server does about it:
+  const ATTACKER = 'https://attacker.example';
+  const newAttackerId = () => `${ATTACKER}/oauth/client-${crypto.randomUUID()}.json`;
+  const claiming = (clientId: string, redirectUris: string[]) => metadata(clientId, { redirect_uris: redirectUris });
+
+  it('the consent page names the document’s domain (the attacker’s), apart from the redirect host it claims', async () => {
+    const clientId = newAttackerId();
+    serveDocuments({ [clientId]: claiming(clientId, [REDIRECT]) });
+    const { url } = await openAuthorization({ clientId, redirectUri: REDIRECT });
+    const consent = await new Browser().signIn(url, 'olga');
+    expect(consent.response.status).toBe(200);
+    expect(consent.body).toContain('Example App'); // the copied name proves nothing
+    expect(consent.body).toContain('Published by <strong>attacker.example</strong>');
+    expect(consent.body).toContain(`<dt>Client ID</dt><dd>${clientId}</dd>`);
+    expect(consent.body).toContain('<dt>Sends you back to</dt><dd><strong>app.example</strong></dd>');
+    expect(consent.body).not.toContain('an app on your own computer');
+  });
+
+  it('a claimed localhost redirect is shown with the warning that any program on your computer could receive it', async () => {
+    const clientId = newAttackerId();
+    const loopback = 'http://localhost:33418/callback';
+    serveDocuments({ [clientId]: claiming(clientId, [loopback]) });
+    const { url } = await openAuthorization({ clientId, redirectUri: loopback });
+    const consent = await new Browser().signIn(url, 'pia');
+    expect(consent.body).toContain('Published by <strong>attacker.example</strong>');
+    expect(consent.body).toContain('<dt>Sends you back to</dt><dd><strong>localhost</strong></dd>');
+    expect(consent.body).toContain('This sends access to an app on your own computer');
+  });
+
+  it('a redirect URI the document does not list (the attacker’s own) gets an error page: no redirect, no code', async () => {
+    const clientId = newAttackerId();
+    const requests = serveDocuments({ [clientId]: claiming(clientId, [REDIRECT]) });
+    const { url } = await openAuthorization({ clientId, redirectUri: `${ATTACKER}/callback` });
+    const page = await new Browser().get(url);
+    expect(requests.map((request) => request.url)).toEqual([clientId]); // checked against the document
+    expect(page.response.status).toBe(400);
+    expect(page.response.headers.get('location')).toBeNull();
+    expect(page.body).toContain('Invalid redirect URI');
+  });
+
+  it('the code is bound to the attacker’s client_id: the app whose callback received it cannot redeem it', async () => {
+    const clientId = newAttackerId();
+    serveDocuments({ [clientId]: claiming(clientId, [REDIRECT]) });
+    const { url, verifier } = await openAuthorization({ clientId, redirectUri: REDIRECT });
+    const browser = new Browser();
+    const allowed = await browser.answer(await browser.signIn(url, 'quinn'), 'approve');
+    const callback = new URL(allowed.response.headers.get('location')!);
+    expect(callback.origin + callback.pathname).toBe(REDIRECT); // the code went to the real app's callback
+    const code = callback.searchParams.get('code')!;
+
+    // The real app (its own client, the same callback) redeems the code it never asked for; even
+    // with the attacker's PKCE verifier, so that only the client_id differs.
+    const realApp = await registerClient({ client_name: 'Example App', redirect_uris: [REDIRECT] });
+    const refused = await exchangeCode(realApp, code, verifier);
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: string }).error).toBe('invalid_grant');
   });
 });

@@ -70,6 +70,26 @@ describe('Origin validation (DNS rebinding)', () => {
     expect(response.status).toBe(403);
     expect(response.headers.get('www-authenticate')).toBeNull();
   });
+
+  // What the Origin attack lab's sandboxed page sends: its opaque origin is `null`, and it has no token.
+  it.each(['/mcp', '/sse', '/github/mcp', '/oidc/mcp', '/external/mcp'])('Origin null at %s: the preflight and a simple text/plain POST both get 403, no CORS grant', async (path) => {
+    const preflight = await callWorker(path, {
+      method: 'OPTIONS',
+      headers: { origin: 'null', 'access-control-request-method': 'POST', 'access-control-request-headers': 'accept,content-type' },
+    });
+    expect(preflight.status).toBe(403);
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    const simple = await callWorker(path, { method: 'POST', headers: { origin: 'null', 'content-type': 'text/plain;charset=UTF-8' }, body: JSON.stringify(rpc('initialize')) });
+    expect(simple.status).toBe(403);
+    expect(simple.headers.get('access-control-allow-origin')).toBeNull();
+    expect(((await simple.json()) as { error: { data: unknown } }).error.data).toEqual({ failure: 'origin-not-allowed' });
+  });
+
+  it('the server’s own origin gets its preflight answered', async () => {
+    const preflight = await callWorker('/mcp', { method: 'OPTIONS', headers: { origin: ORIGIN, 'access-control-request-method': 'POST' } });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+  });
 });
 
 describe('scopes and step-up', () => {

@@ -102,6 +102,25 @@ describe('a Client ID Metadata Document lookup', () => {
   });
 });
 
+describe('the CIMD attack lab’s attacker document', () => {
+  it('is accepted as a client_id, and the authorization server’s fetch of it is drawn to the attacker', async () => {
+    const documentUrl = `${ORIGIN}/lab/attacker/client-metadata.json`;
+    const served = await (await callWorker('/lab/attacker/client-metadata.json')).text();
+    serveDocument(documentUrl, () => new Response(served, { headers: { 'content-type': 'application/json' } }));
+    const { browser, stream } = await tracedBrowser();
+    const { challenge } = await pkce();
+    const url = authorizationUrl({ client: { clientId: documentUrl, redirectUri: `${ORIGIN}/lab/callback` }, challenge, state: 'attacker-link' });
+    const page = await browser.navigate(url);
+    expect(page.status).toBe(200);
+    expect(field(await page.text(), 'csrf')).toBeDefined(); // the sign-in page: the document was accepted
+
+    const [back, front] = (await exchanges(stream, 2)).sort((a, b) => a.channel.localeCompare(b.channel));
+    expect(back).toMatchObject({ channel: 'back', from: 'as', to: 'attacker', method: 'GET', url: documentUrl, status: 200 });
+    expect(front).toMatchObject({ channel: 'front', from: 'browser', to: 'as', url: url.href });
+    stream.close();
+  });
+});
+
 describe('bodies', () => {
   it('are kept up to 32 KB, with a note where they were cut', async () => {
     const { browser, stream } = await tracedBrowser();

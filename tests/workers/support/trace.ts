@@ -10,11 +10,11 @@ import { callWorker, ORIGIN } from './worker';
 export class TracingBrowser {
   readonly jar = new CookieJar();
 
-  async startTrace(): Promise<{ traceId: string; expiresAt: number; response: Response }> {
+  async startTrace(): Promise<{ traceId: string; expiresAt: number; attackerTag: string; response: Response }> {
     const response = await callWorker('/lab/traces', { method: 'POST', headers: { origin: ORIGIN } });
     if (response.status !== 201) throw new Error(`starting a trace failed: ${response.status} ${await response.text()}`);
     this.jar.store(response);
-    return { ...((await response.json()) as { traceId: string; expiresAt: number }), response };
+    return { ...((await response.json()) as { traceId: string; expiresAt: number; attackerTag: string }), response };
   }
 
   /** The trace's event stream, or the refusal (a Response) when there is no WebSocket. */
