@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allowedBrowserOrigins, ConfigurationError, isLoopbackHost, serverSecret, publicOrigin } from './config';
+import { allowedBrowserOrigins, ConfigurationError, isLoopbackHost, MisdirectedRequestError, serverSecret, publicOrigin } from './config';
 import type { ServerEnv } from './env';
 
 const env = (vars: Partial<ServerEnv> = {}) => vars as ServerEnv;
@@ -12,6 +12,19 @@ describe('publicOrigin', () => {
     expect(publicOrigin(env({ PUBLIC_ORIGIN: '' }), request())).toBe('https://request.example');
     expect(publicOrigin(env({ PUBLIC_ORIGIN: '   ' }), request())).toBe('https://request.example');
   });
+
+  it.each(['http://localhost:4321/mcp', 'http://127.0.0.1:8787/mcp', 'http://[::1]:8787/mcp'])('answers plain http at a loopback name (%s)', (url) => {
+    expect(publicOrigin(env(), request(url))).toBe(new URL(url).origin);
+  });
+
+  it.each(['http://rebound.attacker.example:4321/mcp', 'http://192.168.1.20:4321/mcp'])(
+    'refuses plain http at any other name (%s): a DNS-rebinding page or an unconfigured LAN address',
+    (url) => {
+      expect(() => publicOrigin(env(), request(url))).toThrow(MisdirectedRequestError);
+      // Configured, the name no longer matters: the configured origin is the one spoken for.
+      expect(publicOrigin(env({ PUBLIC_ORIGIN: 'http://localhost:4321' }), request(url))).toBe('http://localhost:4321');
+    },
+  );
 
   it.each([
     ['https://mcp.example', 'https://mcp.example'],

@@ -3,6 +3,17 @@ import type { ServerEnv } from './env';
 /** Thrown when the deployment is missing configuration it needs; shown as a 503 page, never a 500. */
 export class ConfigurationError extends Error {}
 
+/**
+ * Thrown for a request this server will not answer as: plain http at a name that is not loopback,
+ * with no PUBLIC_ORIGIN saying it should. Cloudflare serves every route over https and a local
+ * server is reached at localhost, so such a request is a DNS-rebinding page (a name of the
+ * attacker's resolved to this machine: its requests carry that name in Host, and its own Origin
+ * would pass a check against the request's origin) or a LAN address left unconfigured. Answered
+ * 421 Misdirected Request (RFC 9110 §15.5.20), before anything else runs. A ConfigurationError, so
+ * a caller that knows only those still answers 503, never 500.
+ */
+export class MisdirectedRequestError extends ConfigurationError {}
+
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 export function isLoopbackHost(hostname: string): boolean {
@@ -27,7 +38,20 @@ export function publicOrigin(env: ServerEnv, request: Request): string {
     }
     return url.origin;
   }
-  return new URL(request.url).origin;
+  // #region public-origin
+  const { origin, protocol, hostname } = new URL(request.url);
+  if (protocol === 'http:' && !isLoopbackHost(hostname)) {
+    throw new MisdirectedRequestError(
+      `This server answers plain http only at localhost or 127.0.0.1, not at ${hostname}. If this is your deployment's address, set PUBLIC_ORIGIN.`,
+    );
+  }
+  return origin;
+  // #endregion public-origin
+}
+
+/** The answer to a MisdirectedRequestError: 421, no-store, the reason in OAuth's error shape. */
+export function misdirected(error: MisdirectedRequestError): Response {
+  return Response.json({ error: 'invalid_request', error_description: error.message }, { status: 421, headers: { 'Cache-Control': 'no-store' } });
 }
 
 // Used only on loopback origins, so `npm run dev` works on a fresh clone. It can never sign

@@ -1,5 +1,5 @@
 import { AUTH_OPTION_IDS, endpointPaths } from './catalogue';
-import { allowedBrowserOrigins, ConfigurationError, publicOrigin } from './config';
+import { allowedBrowserOrigins, ConfigurationError, misdirected, MisdirectedRequestError, publicOrigin } from './config';
 import type { ServerContext, SimulatedProvider } from './context';
 import type { ServerEnv } from './env';
 import { BodyTooLargeError, readBodyText, withBody } from './http/body';
@@ -118,6 +118,7 @@ export function createServer(parts: ServerParts): McpServerWorker {
       if (error instanceof BodyTooLargeError) {
         return Response.json({ error: 'invalid_request', error_description: error.message }, { status: 413 });
       }
+      if (error instanceof MisdirectedRequestError) return misdirected(error);
       if (error instanceof ConfigurationError) {
         return errorPage(503, 'This server is not configured yet', error.message);
       }

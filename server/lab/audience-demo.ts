@@ -1,4 +1,4 @@
-import { ConfigurationError } from '../config';
+import { ConfigurationError, misdirected, MisdirectedRequestError } from '../config';
 import type { ServerContext } from '../context';
 import type { ServerEnv } from '../env';
 import type { GrantProps } from '../grant-props';
@@ -36,6 +36,7 @@ export async function serveAudienceDemo(request: Request, env: LabEnv, ctx: Exec
     if (rejection) return rejection;
     return await audienceDemoEndpoint(server, context).fetch(request, env, ctx);
   } catch (error) {
+    if (error instanceof MisdirectedRequestError) return misdirected(error);
     if (error instanceof ConfigurationError) {
       return Response.json({ error: 'temporarily_unavailable', error_description: error.message }, { status: 503 });
     }

@@ -1,4 +1,4 @@
-import { ConfigurationError, serverSecret, publicOrigin } from '../config';
+import { ConfigurationError, misdirected, MisdirectedRequestError, serverSecret, publicOrigin } from '../config';
 import { rateLimitRefusal, type RateLimitRule } from '../http/rate-limit';
 import type { LabEnv, TracedServer } from './env';
 import { ATTACKER_METADATA_PATH, attackerMetadataDocument, CLIENT_METADATA_PATH, clientMetadataDocument, preregisteredClientId, CALLBACK_PATH } from './lab-clients';
@@ -50,6 +50,7 @@ export async function handleLabRoute(request: Request, env: LabEnv, server: Trac
     }
     return Response.json({ client_id: await preregisteredClientId(context), redirect_uri: origin + CALLBACK_PATH }, { headers: NO_STORE });
   } catch (error) {
+    if (error instanceof MisdirectedRequestError) return misdirected(error);
     if (error instanceof ConfigurationError) return failure(503, 'temporarily_unavailable', error.message);
     console.error('lab route failed', error);
     return failure(500, 'server_error', 'Unexpected server error.');
