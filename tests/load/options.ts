@@ -121,7 +121,7 @@ export function parseLoadArguments(argv: string[]): LoadOptions {
     ...(values.origin !== undefined && { origin: loopbackOrigin(values.origin) }),
   };
   if (options.transport === 'sse') {
-    const withoutSse = optionsOf(options.option).filter((id) => !AUTH_OPTIONS[id].endpoints.sse);
+    const withoutSse = optionsOf(options.option).filter((id) => !('sse' in AUTH_OPTIONS[id].endpoints));
     if (withoutSse.length > 0) throw new LoadArgumentError(`--transport sse: ${withoutSse.join(', ')} ha${withoutSse.length === 1 ? 's' : 've'} no legacy SSE endpoint; use --option worker`);
     if (options.revision === '2026-07-28') throw new LoadArgumentError('--revision 2026-07-28 has no HTTP+SSE transport; use --transport streamable-http');
   }

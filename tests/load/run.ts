@@ -150,7 +150,7 @@ async function main(): Promise<number> {
       if (cpuBefore !== null && cpuAfter !== null) wave.workerdCpuMs = cpuAfter - cpuBefore;
       wave.after = await snapshot();
       waves.push(wave);
-      printWave(wave, options, baseline);
+      printWave(wave, baseline);
     }
     clearTimeout(bound);
     if (stopAll.signal.aborted) console.log(`\nStopped at the time bound (${options.maxSeconds} s): learners still running were cancelled and count as errors.`);
@@ -208,7 +208,7 @@ function memoryLine({ processes, heap }: Memory): string {
   return `RSS workerd ${mib(sum(true, 'rssKiB'))} (anonymous ${mib(sum(true, 'anonKiB'))}), astro preview (Node) ${mib(sum(false, 'rssKiB'))}; Worker JS heap after GC ${js}`;
 }
 
-function printWave(wave: Wave, options: LoadOptions, baseline: Snapshot | null) {
+function printWave(wave: Wave, baseline: Snapshot | null) {
   const { results, records } = wave;
   const learners = results.length;
   const duration = wave.ended - wave.started;
@@ -299,7 +299,7 @@ function printGrowth(baseline: Snapshot, waves: Wave[], idle: { after: number; m
   const learners = waves.reduce((sum, wave) => sum + wave.results.length, 0);
   const newKeys = [...last.kv].filter(([key]) => !baseline.kv.has(key));
   const prefixes = [...new Set(newKeys.map(([key]) => kvPrefix(key)))].sort();
-  const days = (ms: number) => (ms >= 86_400_000 ? `${(ms / 86_400_000).toFixed(0)} d` : ms >= 3_600_000 ? `${(ms / 3_600_000).toFixed(1)} h` : `${(ms / 60_000).toFixed(0)} min`);
+  const inAbout = (ms: number) => (ms >= 86_400_000 ? `${(ms / 86_400_000).toFixed(0)} d` : ms >= 3_600_000 ? `${(ms / 3_600_000).toFixed(1)} h` : `${(ms / 60_000).toFixed(0)} min`);
   console.log(`── What stayed: ${learners} learners over ${waves.length} wave${waves.length > 1 ? 's' : ''}, against the warm-up ──`);
   console.log(`KV (${newKeys.length} new keys; ${baseline.kv.size} before, ${last.kv.size} now; read from the local namespace's SQLite)`);
   const kvRows = prefixes.map((prefix) => {
@@ -307,7 +307,7 @@ function printGrowth(baseline: Snapshot, waves: Wave[], idle: { after: number; m
     const ttls = entries.filter((entry) => entry.expiration !== null).map((entry) => entry.expiration! - now);
     const never = entries.filter((entry) => entry.expiration === null).length;
     const perWave = waves.map((wave, i) => [...wave.after!.kv.keys()].filter((key) => kvPrefix(key) === prefix && !(i === 0 ? baseline : waves[i - 1].after!).kv.has(key)).length);
-    return [prefix, entries.length, perLearner(entries.length, learners), perWave.join(' + '), entries.reduce((sum, entry) => sum + entry.bytes, 0), ttls.length ? `${days(Math.min(...ttls))} … ${days(Math.max(...ttls))}` : '-', never ? `${never} NEVER` : 'all'];
+    return [prefix, entries.length, perLearner(entries.length, learners), perWave.join(' + '), entries.reduce((sum, entry) => sum + entry.bytes, 0), ttls.length ? `${inAbout(Math.min(...ttls))} … ${inAbout(Math.max(...ttls))}` : '-', never ? `${never} NEVER` : 'all'];
   });
   console.log(table(['prefix', 'new keys', 'per learner', 'per wave', 'bytes', 'expire in', 'with expiry'], kvRows));
   const gone = [...baseline.kv.keys()].filter((key) => !last.kv.has(key)).length;
@@ -322,7 +322,7 @@ function printGrowth(baseline: Snapshot, waves: Wave[], idle: { after: number; m
     const holding = objects.filter((object) => object.rows > 0);
     const withAlarm = holding.filter((object) => object.alarm !== null);
     const untilAlarm = withAlarm.map((object) => object.alarm! - now);
-    return [className, objects.length, perLearner(objects.length, learners), holding.length, holding.reduce((sum, object) => sum + object.bytes, 0), untilAlarm.length ? `${days(Math.min(...untilAlarm))} … ${days(Math.max(...untilAlarm))}` : '-', holding.length === withAlarm.length ? 'all' : `${holding.length - withAlarm.length} NONE`];
+    return [className, objects.length, perLearner(objects.length, learners), holding.length, holding.reduce((sum, object) => sum + object.bytes, 0), untilAlarm.length ? `${inAbout(Math.min(...untilAlarm))} … ${inAbout(Math.max(...untilAlarm))}` : '-', holding.length === withAlarm.length ? 'all' : `${holding.length - withAlarm.length} NONE`];
   });
   console.log(table(['class', 'new objects', 'per learner', 'holding data', 'bytes', 'alarm in', 'with alarm'], doRows));
 
