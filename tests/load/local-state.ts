@@ -15,7 +15,8 @@ import { DatabaseSync } from 'node:sqlite';
  */
 export const STATE_DIR = '.wrangler/state/v3';
 
-const open = (file: string) => new DatabaseSync(file, { readOnly: true });
+/** Read-only; a file the runtime is writing at that moment is waited for (a Durable Object not in WAL mode locks it while it writes). */
+const open = (file: string) => new DatabaseSync(file, { readOnly: true, timeout: 5000 });
 const sqliteFiles = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith('.sqlite') && name !== 'metadata.sqlite') : []);
 const hasTable = (db: DatabaseSync, table: string) => db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== undefined;
 
@@ -57,8 +58,8 @@ export function kvPrefix(key: string): string {
 export interface DurableObjectEntry {
   className: string;
   id: string;
-  /** Rows it stores (its key-value pairs and SQL rows), not counting the runtime's own bookkeeping. */
-  rows: number;
+  /** Rows it stores (its key-value pairs and SQL rows), not counting the runtime's own bookkeeping; null when its file stayed locked. */
+  rows: number | null;
   bytes: number;
   /** Epoch ms of its alarm, or null when none is set. */
   alarm: number | null;
@@ -89,13 +90,18 @@ export function durableObjects(root: string): DurableObjectEntry[] {
     }
     for (const file of sqliteFiles(dir)) {
       const id = file.slice(0, -'.sqlite'.length);
-      const db = open(join(dir, file));
-      let rows = 0;
+      let rows: number | null = 0;
       try {
-        const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]).map((row) => row.name);
-        for (const table of tables) if (!BOOKKEEPING_TABLES.has(table)) rows += Number((db.prepare(`SELECT count(*) AS n FROM "${table.replaceAll('"', '""')}"`).get() as { n: number }).n);
-      } finally {
-        db.close();
+        const db = open(join(dir, file));
+        try {
+          const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]).map((row) => row.name);
+          for (const table of tables) if (!BOOKKEEPING_TABLES.has(table)) rows += Number((db.prepare(`SELECT count(*) AS n FROM "${table.replaceAll('"', '""')}"`).get() as { n: number }).n);
+        } finally {
+          db.close();
+        }
+      } catch (error) {
+        if ((error as { errcode?: number }).errcode !== 5) throw error; // SQLITE_BUSY: still locked after the timeout
+        rows = null;
       }
       objects.push({ className: classDir.replace(/^.*?-(?=[A-Z])/, ''), id, rows, bytes: statSync(join(dir, file)).size, alarm: alarms.get(id) ?? null });
     }

@@ -319,10 +319,12 @@ function printGrowth(baseline: Snapshot, waves: Wave[], idle: { after: number; m
   const classes = [...new Set(newObjects.map((object) => object.className))].sort();
   const doRows = classes.map((className) => {
     const objects = newObjects.filter((object) => object.className === className);
-    const holding = objects.filter((object) => object.rows > 0);
+    // An object whose file stayed locked is counted as holding data: only an alarm says it ends.
+    const holding = objects.filter((object) => object.rows !== 0);
     const withAlarm = holding.filter((object) => object.alarm !== null);
     const untilAlarm = withAlarm.map((object) => object.alarm! - now);
-    return [className, objects.length, perLearner(objects.length, learners), holding.length, holding.reduce((sum, object) => sum + object.bytes, 0), untilAlarm.length ? `${inAbout(Math.min(...untilAlarm))} … ${inAbout(Math.max(...untilAlarm))}` : '-', holding.length === withAlarm.length ? 'all' : `${holding.length - withAlarm.length} NONE`];
+    const locked = objects.filter((object) => object.rows === null).length;
+    return [className, objects.length, perLearner(objects.length, learners), `${holding.length}${locked ? ` (${locked} locked)` : ''}`, holding.reduce((sum, object) => sum + object.bytes, 0), untilAlarm.length ? `${inAbout(Math.min(...untilAlarm))} … ${inAbout(Math.max(...untilAlarm))}` : '-', holding.length === withAlarm.length ? 'all' : `${holding.length - withAlarm.length} NONE`];
   });
   console.log(table(['class', 'new objects', 'per learner', 'holding data', 'bytes', 'alarm in', 'with alarm'], doRows));
 
@@ -335,9 +337,9 @@ function printGrowth(baseline: Snapshot, waves: Wave[], idle: { after: number; m
   for (const [label, memory] of moments) console.log(`  ${label.padEnd(32)} ${memoryLine(memory)}`);
 
   const unboundedKeys = newKeys.filter(([, entry]) => entry.expiration === null);
-  const unboundedObjects = newObjects.filter((object) => object.rows > 0 && object.alarm === null);
+  const unboundedObjects = newObjects.filter((object) => object.rows !== 0 && object.alarm === null);
   for (const [key] of unboundedKeys.slice(0, 5)) console.log(`  no expiry: KV ${key}`);
-  for (const object of unboundedObjects.slice(0, 5)) console.log(`  no alarm: ${object.className} ${object.id} (${object.rows} rows)`);
+  for (const object of unboundedObjects.slice(0, 5)) console.log(`  no alarm: ${object.className} ${object.id} (${object.rows ?? 'locked: unknown'} rows)`);
   return unboundedKeys.length + unboundedObjects.length;
 }
 
