@@ -12,7 +12,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['server/**/*.test.ts', 'site/**/*.test.ts', 'diagrams/**/*.test.ts', 'lessons/**/*.test.ts', 'tests/starters/**/*.test.ts'],
+          include: ['server/**/*.test.ts', 'site/**/*.test.ts', 'diagrams/**/*.test.ts', 'lessons/**/*.test.ts', 'tests/starters/**/*.test.ts', 'tests/load/**/*.test.ts'],
           exclude: ['server/**/*.flow.test.ts'],
           environment: 'node',
         },
