@@ -8,6 +8,7 @@ import { PROTECTED_RESOURCE_METADATA } from '../routes';
 import { streamableMcpEndpoint } from '../mcp/endpoints';
 import { TOOLS } from '../mcp/tools';
 import type { LabEnv, TracedServer } from './env';
+import { AUDIENCE_DEMO_PATH } from './exchange';
 
 /**
  * A DELIBERATELY BROKEN MCP endpoint, for one attack lab only ("a token for another endpoint"):
@@ -19,9 +20,8 @@ import type { LabEnv, TracedServer } from './env';
  * only the shared read-only tools (whoami, add, countdown: nothing is written, and whoami reads
  * only the token's own props), and a token opens only its own user's data, so a learner can reach
  * nobody's data but their own. It is not in the server's route table, its metadata or its
- * discovery documents.
+ * discovery documents. Its path is in exchange.ts, the lab's contract with the page.
  */
-export const AUDIENCE_DEMO_PATH = '/lab/demo/no-audience-check/mcp';
 
 export const isAudienceDemoRoute = (pathname: string) =>
   pathname === AUDIENCE_DEMO_PATH || pathname === PROTECTED_RESOURCE_METADATA + AUDIENCE_DEMO_PATH;

@@ -29,6 +29,12 @@ export type Channel = 'api' | 'front' | 'back';
  */
 export const ATTACKER_TAG_PARAMETER = 'lab-attacker';
 
+/**
+ * The wrong-audience lab's isolated demo (server/lab/audience-demo.ts): this Worker's MCP endpoint
+ * code with the audience check switched off, read-only, in the lab layer only.
+ */
+export const AUDIENCE_DEMO_PATH = '/lab/demo/no-audience-check/mcp';
+
 export type HeaderList = [name: string, value: string][];
 
 export interface CapturedExchange {

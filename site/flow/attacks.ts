@@ -11,6 +11,7 @@ import type { Transport } from './types';
  */
 export const ATTACK_IDS = [
   'wrong-audience',
+  'audience-unchecked',
   'stolen-code',
   'pkce-downgrade',
   'confused-deputy',
@@ -35,8 +36,17 @@ export interface AttackLab {
   note?: string;
   /** The question to answer before running it. */
   predict: string;
-  /** The answer that means the defence held; `failure`: the server's failure code (server/failure-codes.ts). */
-  refused: { status: number; error?: string; failure?: FailureCode };
+  /**
+   * The answer that means the lab went as taught: the refusal that shows the defence held; in an
+   * isolated demo (`switchedOff`), the acceptance that shows the harm. `failure`: the server's
+   * failure code (server/failure-codes.ts).
+   */
+  expected: { status: number; error?: string; failure?: FailureCode };
+  /**
+   * An isolated demo, not an attack on the real server: which defence is switched off, where, and
+   * why that touches nothing of anyone else. The lab ends on the request that got through.
+   */
+  switchedOff?: string;
   /** The lab sends the user's sign-in window somewhere: the player opens it in the click. */
   opensWindow?: boolean;
   /** Why the lab cannot run on an http origin, when it cannot (the player then says so instead of offering it). */
@@ -60,9 +70,24 @@ export const ATTACKS: Record<AttackId, AttackLab> = {
     options: ['worker', 'github', 'oidc-proxy'],
     setup: 'The attacker has your access token for this endpoint and presents it at another MCP endpoint of the same Worker, one you never authorized.',
     predict: 'Both endpoints trust the same authorization server. Will the other one accept a token that was issued for this one?',
-    refused: { status: 401, error: 'invalid_token' },
+    expected: { status: 401, error: 'invalid_token' },
     defence:
       'Every token is bound to the resource it was requested for (RFC 8707): the client sent resource with the authorization request and the token request, and the Worker recorded it as the token’s audience. The other endpoint checks the audience first and answers 401 invalid_token.',
+    spec: { label: 'MCP authorization (2026-07-28): token audience binding and validation', href: 'https://modelcontextprotocol.io/specification/2026-07-28/basic/authorization/security-considerations#token-audience-binding-and-validation' },
+    lesson: 'authorization-code',
+  },
+  'audience-unchecked': {
+    id: 'audience-unchecked',
+    title: 'The same token where the audience check is switched off',
+    options: ['worker', 'github', 'oidc-proxy'],
+    setup:
+      'The attacker presents your token once more, now at an MCP endpoint built from the same code as this Worker’s, but with one line changed: it accepts any token this Worker issued, whatever resource it was issued for. That is the mistake the previous lab is about, made on purpose, so you can see what it costs.',
+    switchedOff:
+      'Isolated demo. This endpoint (/lab/demo/no-audience-check/mcp) exists only in the lab layer, never in the server you fork: it serves only tools that read (whoami, add, countdown), writes nothing, and answers only this site’s pages. A token opens only its own user’s data, so the only person anyone can reach through it is themselves.',
+    predict: 'The token is genuine and unexpired, only meant for somewhere else. What does an endpoint that skips the audience check let the attacker do with it?',
+    expected: { status: 200 },
+    defence:
+      'It answered as you: whoami ran with your identity and scopes, for a caller who only held a token you had given to another service. Any service you hand a token to (a proxy, a tool, a compromised MCP server) could replay it at every server that skips this check. That is why the spec says a server MUST NOT accept tokens that were not issued for it: checking the audience (RFC 8707) is what keeps one leaked token from opening everything that trusts the same authorization server.',
     spec: { label: 'MCP authorization (2026-07-28): token audience binding and validation', href: 'https://modelcontextprotocol.io/specification/2026-07-28/basic/authorization/security-considerations#token-audience-binding-and-validation' },
     lesson: 'authorization-code',
   },
@@ -75,7 +100,7 @@ export const ATTACKS: Record<AttackId, AttackLab> = {
     setup:
       'You sign in once more; the code arrives at the client’s callback, and the attacker, who read it from a log or a referrer, redeems it first, with the client_id (public) but without the PKCE verifier, which never left your client.',
     predict: 'The code is valid and not yet used. What does the token endpoint answer the attacker?',
-    refused: { status: 400, error: 'invalid_grant' },
+    expected: { status: 400, error: 'invalid_grant' },
     defence:
       'The authorization request carried code_challenge, the SHA-256 of a verifier only the real client knows. The token endpoint hashes the code_verifier it receives and compares: the attacker has none that matches, so the code is worthless to them (400 invalid_grant).',
     spec: { label: 'MCP authorization (2026-07-28): authorization code protection', href: 'https://modelcontextprotocol.io/specification/2026-07-28/basic/authorization/security-considerations#authorization-code-protection' },
@@ -89,7 +114,7 @@ export const ATTACKS: Record<AttackId, AttackLab> = {
     setup:
       'The attacker tampers with your client’s authorization link: code_challenge_method=plain, so the challenge is the verifier itself, and anyone who sees the link could redeem the code.',
     predict: 'Your browser follows the tampered link. Does the authorization server issue a code?',
-    refused: { status: 302, error: 'invalid_request' },
+    expected: { status: 302, error: 'invalid_request' },
     refusedAt: { method: 'GET', path: '/authorize' },
     defence:
       'With plain, the code_challenge in the link would be the verifier itself, so seeing the link would be enough to redeem the code. The authorization server accepts only S256 and sends the browser back to the client with error=invalid_request and no code.',
@@ -104,7 +129,7 @@ export const ATTACKS: Record<AttackId, AttackLab> = {
     setup:
       'You already allowed this lab’s client, and GitHub remembers that it allowed the Worker’s one app. The attacker registers a client of their own at the Worker and sends you a link to sign in with it, hoping GitHub’s remembered approval carries them through. (The lab registers it with its own callback so it can hear the answer; a real attacker would use theirs.)',
     predict: 'GitHub would send you straight back without asking. Does anything stop the attacker’s client here? Press Deny if you are asked.',
-    refused: { status: 302, error: 'access_denied' },
+    expected: { status: 302, error: 'access_denied' },
     refusedAt: { method: 'POST', path: '/authorize/github' },
     defence:
       'GitHub sees only the Worker’s app, never the MCP clients behind it, so its remembered approval says nothing about the attacker’s client. The Worker therefore asks you itself, naming the client and where it redirects, before anything goes to GitHub; you denied it, and the client got access_denied instead of a code.',
@@ -118,7 +143,7 @@ export const ATTACKS: Record<AttackId, AttackLab> = {
     setup:
       'Option 3b’s token comes from your provider, and this Worker accepts it at /external/mcp. The attacker presents the same token at /mcp, option 1’s endpoint on the same Worker, hoping one valid token opens every door.',
     predict: 'The token is genuine, signed by a provider this Worker trusts. Will /mcp accept it?',
-    refused: { status: 401, error: 'invalid_token' },
+    expected: { status: 401, error: 'invalid_token' },
     defence:
       '/mcp accepts only tokens its own authorization server issued for it. A token from another issuer, for another audience, is not passed through or trusted because it is valid somewhere: the MCP server must only accept tokens issued for itself.',
     spec: { label: 'MCP security best practices: token passthrough', href: 'https://modelcontextprotocol.io/specification/2025-11-25/basic/security_best_practices#token-passthrough' },
@@ -133,7 +158,7 @@ export const ATTACKS: Record<AttackId, AttackLab> = {
     setup:
       'Your legacy SSE session is open, and its session id travels in a URL, where it can leak. The attacker signs in as themselves, with a valid token of their own, and posts a tool call into your session. In the window: press “Not you? Sign out”, sign in as mallory, and allow.',
     predict: 'The attacker’s token is valid for /sse, and the session id is right. Will your session run the attacker’s call?',
-    refused: { status: 404 },
+    expected: { status: 404 },
     defence:
       'A session id is not a credential: the Worker checks the bearer token on every message and binds each session to the user and client that opened it. A valid token of another user, presented with your session id, gets 404, as if the session did not exist.',
     spec: { label: 'MCP security best practices: session hijacking', href: 'https://modelcontextprotocol.io/specification/2025-11-25/basic/security_best_practices#session-hijacking' },
@@ -146,7 +171,7 @@ export const ATTACKS: Record<AttackId, AttackLab> = {
     setup:
       'The attacker builds an authorization link with your client’s client_id but their own redirect_uri, hoping the server sends your code to them; and registers a client whose redirect URI is a javascript: URL.',
     predict: 'What does the authorization server do with a redirect_uri the client never registered, and with a javascript: one?',
-    refused: { status: 400 },
+    expected: { status: 400 },
     defence:
       'The authorization server redirects only to a URI registered for that client, compared exactly, and shows an error page instead of redirecting anywhere else; it refuses to register a URI that is not http(s). A code never travels to a place the client did not name ahead of time.',
     spec: { label: 'MCP authorization (2026-07-28): open redirection', href: 'https://modelcontextprotocol.io/specification/2026-07-28/basic/authorization/security-considerations#open-redirection' },
@@ -161,7 +186,7 @@ export const ATTACKS: Record<AttackId, AttackLab> = {
     note:
       'Where the lab differs: in a real rebinding the browser believes the page and the server are one site, so it sends any request straight away and lets the page read the answer. This frame is plainly another origin: the browser sends JSON for it only after the server allowed that (a preflight OPTIONS), and hides every answer from it. So the lab also sends the same request as plain text, which browsers send without asking, as a rebinding page could. The frame tags its requests so the Worker can show them to you; the Worker removes the tag before the server sees them.',
     predict: 'The attacker’s page sends no token. Will the server answer 401 and explain how to get one, or refuse earlier? What does the page get to read?',
-    refused: { status: 403, failure: 'origin-not-allowed' },
+    expected: { status: 403, failure: 'origin-not-allowed' },
     defence:
       'Browsers add an Origin header to such a request, naming the site of the page that sent it, and the page cannot change it. MCP servers must check it: this one allows only its own origin (and any listed in ALLOWED_ORIGINS) and answers every other with 403 and the failure code origin-not-allowed, before it looks for a token. The plain-text request was refused that way; the JSON one never left the browser, since nothing allowed the page’s Origin; and the attacker’s page could read no answer at all.',
     spec: { label: 'MCP transports (2026-07-28): security and endpoint', href: 'https://modelcontextprotocol.io/specification/2026-07-28/basic/transports/streamable-http#security--endpoint' },
@@ -179,7 +204,7 @@ export const ATTACKS: Record<AttackId, AttackLab> = {
     note: 'The lab serves the attacker’s document itself, at /lab/attacker/client-metadata.json, so the domain the consent page names is this site’s. A real attacker’s document would be on their own domain, and the consent page would name that one.',
     predict:
       'In the window, read who published the app and where it sends you, then press Allow. Where does the code go, and can anyone use it? And can the attacker have a code sent to their own address instead?',
-    refused: { status: 400 },
+    expected: { status: 400 },
     defence:
       'Anyone can publish a metadata document and list any redirect URI in it, even yours; that decides only where the server may send a code, not who can use it. The code went where the link asked and the document allowed, your client’s callback, so the attacker never saw it; and it was issued to the attacker’s client_id, so your client could not trade it for a token either (400 invalid_grant). When the attacker asked for a code at their own address, which their document does not list, the server showed an error page instead of sending you there (400). What a document cannot copy is its own address: the consent page names the domain it came from and where you will be sent, and warns when that is your own computer.',
     spec: {

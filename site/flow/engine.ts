@@ -1,4 +1,5 @@
 import { FAILURE_PARAMETER } from '../../server/failure-codes';
+import { AUDIENCE_DEMO_PATH } from '../../server/lab/exchange';
 import { Recorder, type Sent } from './capture';
 import { parseBearerChallenge, type BearerChallenge } from './challenge';
 import { audienceCheck, CHECK_FAILURES, issCheck, registrationCheck, stepUpScopesCheck, issuerMatchCheck, resourceSentCheck, s256Check, stateCheck, tokenAudienceCheck } from './checks';
@@ -529,6 +530,19 @@ class Flow implements FlowRun {
         });
         break;
       }
+      case 'audience-unchecked': {
+        // The isolated demo (server/lab/audience-demo.ts): the same token where the audience check
+        // is switched off. The lab shows the harm, so it goes as taught when the call gets through.
+        const through = await attacker('mcp', new URL(AUDIENCE_DEMO_PATH, this.#origin).href, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', Authorization: `Bearer ${tokens.access_token}`, 'MCP-Protocol-Version': PROTOCOL_VERSION },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } }),
+        });
+        if (through.exchange.status !== ATTACKS[id].expected.status || !/"structuredContent"/.test(through.text)) {
+          throw new Stop(failure('unexpected-response', `The demo endpoint did not answer as the switched-off check would: ${through.exchange.status} ${through.text.slice(0, 300)}`, through.exchange.id));
+        }
+        return;
+      }
       case 'stolen-code': {
         // The user signs in again; the code reaches the client's callback; the attacker redeems it
         // first, with the client's public client_id and a verifier of their own.
@@ -621,7 +635,7 @@ class Flow implements FlowRun {
           // from a page after DNS rebinding.
           const asText = await foreignPage(this.#serverUrl, { method: 'POST', mode: 'no-cors', headers: { 'Content-Type': 'text/plain' }, body }, this.#signal());
           await records.until((seen) => seen.some((exchange) => exchange.method === 'POST'), `The page of another origin saw “${asText}”, but the Worker’s record of its request did not arrive.`);
-          const { status, failure: code } = ATTACKS[id].refused;
+          const { status, failure: code } = ATTACKS[id].expected;
           for (const recorded of records.seen) {
             if (recorded.status !== status || failureCodeOf(recorded.responseBody) !== code) throw this.#recordedAccepted(recorded);
           }
@@ -651,7 +665,7 @@ class Flow implements FlowRun {
         break;
       }
     }
-    const expected = ATTACKS[id].refused;
+    const expected = ATTACKS[id].expected;
     const error = (parseBearerChallenge(refusal.header('www-authenticate'))?.error ?? (this.#jsonOrNull(refusal)?.error as string | undefined)) || undefined;
     if (refusal.exchange.status !== expected.status || (expected.error && error !== expected.error)) throw this.#accepted(refusal);
   }
@@ -677,7 +691,7 @@ class Flow implements FlowRun {
   /** A lab that ends in the user's window: refused when the callback carries the expected error and no code. */
   async #refusedInWindow(id: AttackId, url: URL, accepted: (callback: URL) => string): Promise<void> {
     const callback = await this.#inWindow(url);
-    if (callback.searchParams.get('error') !== ATTACKS[id].refused.error || callback.searchParams.has('code')) {
+    if (callback.searchParams.get('error') !== ATTACKS[id].expected.error || callback.searchParams.has('code')) {
       throw new Stop(failure('attack-accepted', accepted(callback)));
     }
   }

@@ -497,6 +497,7 @@ export class PlayerController {
           'li',
           { class: 'fp-attack' },
           h('p', { class: 'fp-attack-title' }, lab.title),
+          lab.switchedOff ? h('p', { class: 'fp-attack-demo' }, lab.switchedOff) : null,
           h('p', {}, lab.setup),
           lab.note ? h('p', { class: 'fp-attack-note' }, lab.note) : null,
           h('p', {}, h('strong', {}, 'Predict: '), lab.predict),
@@ -530,11 +531,12 @@ export class PlayerController {
     // The server's own name for the refusal, where it gives one (e.g. origin-not-allowed).
     const code = refused && failureCodeOf(refused.responseBody);
     const inspect = refused
-      ? h('button', { type: 'button', class: 'button', onclick: () => (step ? this.#select({ kind: 'step', id: step }, true) : this.#select({ kind: 'exchange', id: refused.id }, true)) }, `Inspect the refused request (${refused.status ?? 'no answer'}${code ? ` ${code}` : ''})`)
+      ? h('button', { type: 'button', class: 'button', onclick: () => (step ? this.#select({ kind: 'step', id: step }, true) : this.#select({ kind: 'exchange', id: refused.id }, true)) }, `Inspect the ${lab.switchedOff ? 'accepted' : 'refused'} request (${refused.status ?? 'no answer'}${code ? ` ${code}` : ''})`)
       : null;
     const actions: HTMLElement[] = [h('a', { class: 'button', href: lab.spec.href }, lab.spec.label)];
     if (inspect) actions.unshift(inspect);
-    this.#showNotice(`The server refused it: ${inSentence(lab.title)}`, lab.defence, actions, 'info');
+    const title = lab.switchedOff ? `It got through (isolated demo): ${inSentence(lab.title)}` : `The server refused it: ${inSentence(lab.title)}`;
+    this.#showNotice(title, lab.defence, actions, 'info');
   }
 
   /** Starts an on-demand part on its diagram; false when none can start now. */

@@ -12,13 +12,22 @@ test('option 1: a token at another endpoint, a swapped redirect URI, and a stole
   await openPlayer(page);
   await runThroughSignIn(page, 'attack-victim');
   await waitForPhase(page, 'success');
-  await expect(attacks(page).locator('[data-fp-attack]')).toHaveCount(6);
+  await expect(attacks(page).locator('[data-fp-attack]')).toHaveCount(7);
 
   await runAttack(page, 'wrong-audience');
   await expectRefused(page, 'attack-wrong-audience', 'replay', /refused it: a token for another endpoint/);
   await notice(page).getByRole('button', { name: /Inspect the refused request \(401\)/ }).click();
   await expect(playerOf(page).locator('[data-fp-inspector]')).toContainText('invalid_token');
   await keepScreenshot(page, 'attack-wrong-audience');
+
+  // The isolated demo: the same token where the check is switched off gets through, and answers as you.
+  const demo = attacks(page).locator('li').filter({ has: page.locator('[data-fp-attack="audience-unchecked"]') });
+  await expect(demo.locator('.fp-attack-demo')).toContainText('Isolated demo');
+  await runAttack(page, 'audience-unchecked');
+  await expectRefused(page, 'attack-audience-unchecked', 'replay-unchecked', /It got through \(isolated demo\): the same token where the audience check is switched off/);
+  await notice(page).getByRole('button', { name: /Inspect the accepted request \(200\)/ }).click();
+  await expect(playerOf(page).locator('[data-fp-inspector]')).toContainText('attack-victim');
+  await keepScreenshot(page, 'attack-audience-unchecked');
 
   await runAttack(page, 'redirect-swap');
   await expectRefused(page, 'attack-redirect-swap', 'script-uri', /refused it: a swapped redirect uri/i);
@@ -63,7 +72,7 @@ test('option 2: the confused deputy: the Worker asks about the attacker’s clie
   await chooseOption(page, 'github');
   await runThroughProvider(page, 'github');
   await waitForPhase(page, 'success');
-  await expect(attacks(page).locator('[data-fp-attack]')).toHaveCount(3);
+  await expect(attacks(page).locator('[data-fp-attack]')).toHaveCount(4);
   const popupOpened = page.waitForEvent('popup');
   await runAttack(page, 'confused-deputy');
   const popup = await popupOpened;
