@@ -1,5 +1,6 @@
 import { FAILURE_PARAMETER, type FailureCode } from '../../server/failure-codes';
 import { AUTH_OPTION_IDS, AUTH_OPTIONS, type AuthOptionId } from './auth-options';
+import { ATTACK_IDS, type AttackId } from './attack-ids';
 import type { Transport } from './types';
 
 /**
@@ -7,21 +8,10 @@ import type { Transport } from './types';
  * the learner is asked to predict, what the server must answer, and why that holds, with the spec
  * clause. The engine (site/flow/engine.ts, `perform('attack', { attack })`) makes the attacker's
  * requests for real, from the page, drawn as the Attacker on the lab's diagram
- * (diagrams/attack-<id>.mmd); a lab succeeds when the server refuses exactly as expected.
+ * (diagrams/attack-<id>.mmd); a lab succeeds when the server answers exactly as `expected`: the
+ * refusal, or in an isolated demo with a defence switched off (`switchedOff`), the acceptance.
  */
-export const ATTACK_IDS = [
-  'wrong-audience',
-  'audience-unchecked',
-  'stolen-code',
-  'pkce-downgrade',
-  'confused-deputy',
-  'token-passthrough',
-  'redirect-swap',
-  'session-hijack',
-  'foreign-origin',
-  'cimd-claimed-redirect',
-] as const;
-export type AttackId = (typeof ATTACK_IDS)[number];
+export { ATTACK_IDS, isAttackId, type AttackId } from './attack-ids';
 
 export interface AttackLab {
   id: AttackId;
@@ -241,7 +231,6 @@ export const attackDiagramId = (id: AttackId) => `attack-${id}`;
 export const attacksFor = (option: AuthOptionId, transport?: Transport): AttackLab[] =>
   ATTACK_IDS.map((id) => ATTACKS[id]).filter((attack) => attack.options.includes(option) && (!transport || !attack.transports || attack.transports.includes(transport)));
 
-export const isAttackId = (value: unknown): value is AttackId => typeof value === 'string' && (ATTACK_IDS as readonly string[]).includes(value);
 
 /**
  * Another MCP endpoint of this Worker than `path`, for the attacks that present a token where it

@@ -4,7 +4,7 @@
  */
 import type { ActorId, CapturedExchange, Channel } from '../../server/lab/exchange';
 import type { ProtocolRevision } from './mcp';
-import type { AttackId } from './attacks';
+import type { AttackId } from './attack-ids';
 
 export type { ActorId, CapturedExchange, Channel };
 
