@@ -114,8 +114,8 @@ async function main(): Promise<number> {
   let nextIndex = 0;
   const learner = (option = optionFor(options.option, nextIndex)) => {
     const index = nextIndex++;
-    const plan = { index, option, transport: options.transport, revision: options.revision, userName: `load-${RUN_ID}-${index}` };
-    return asLearner({ index, address: learnerAddress(index) }, () => runLearner(origin, plan, stopAll.signal));
+    const plan = { index, option, transport: options.transport, revision: options.revision, userName: `load-${RUN_ID}-${index}`, address: learnerAddress(index) };
+    return asLearner({ index, address: plan.address }, () => runLearner(origin, plan, stopAll.signal));
   };
 
   try {
