@@ -53,6 +53,8 @@ test.describe('rate limits, as a learner meets them', () => {
     expect(retryAt).toBeGreaterThanOrEqual(clickedAt + 60_000);
     expect(retryAt).toBeLessThanOrEqual(Date.now() + 60_000);
     await notice.scrollIntoViewIfNeeded();
+    // The server's refusal is quoted verbatim, one long JSON line: it wraps, the page does not scroll sideways.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
     await keepScreenshot(page, 'player-rate-limited');
 
     // In the inspector: the real exchange, as the page sent and received it.
