@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { currentSigningKey, keyState, publishedKeys, rotateKeys, ROTATION_GRACE_SECONDS } from './keys';
+import { currentSigningKey, derivedKeyCount, keyState, publishedKeys, rotateKeys, ROTATION_GRACE_SECONDS } from './keys';
 
 /** Just enough of KVNamespace for the key state: one JSON value per key. */
 function memoryKv(): KVNamespace {
@@ -76,6 +76,25 @@ describe('rotation', () => {
     await rotateKeys(kv, NOW);
     await rotateKeys(kv, NOW + ROTATION_GRACE_SECONDS * 1000 + 1);
     expect((await keyState(kv)).retired.map((entry) => entry.generation)).toEqual([2]);
+  });
+
+  it('leave in memory only the keys still published, however often the provider is rotated', async () => {
+    const kv = memoryKv();
+    const secret = `${SECRET}-rotated-often`;
+    const held = () => derivedKeyCount();
+    const before = held();
+    let now = NOW;
+    for (let rotation = 0; rotation < 6; rotation++) {
+      await publishedKeys(kv, secret, now);
+      await rotateKeys(kv, now);
+      await currentSigningKey(kv, secret, now);
+      now += ROTATION_GRACE_SECONDS * 1000; // the retired key's grace period is over at the next rotation
+    }
+    await publishedKeys(kv, secret, now);
+    expect((await keyState(kv)).generation).toBe(7);
+    // Generation 6 was retired exactly one grace period ago: no longer published, so no longer held.
+    expect((await publishedKeys(kv, secret, now)).map((key) => key.generation)).toEqual([7]);
+    expect(held() - before).toBe(1);
   });
 
   it('ignores a damaged state record', async () => {

@@ -37,7 +37,12 @@ const PKCS8_P256_PREFIX = Uint8Array.from([
   0x3d, 0x03, 0x01, 0x07, 0x04, 0x27, 0x30, 0x25, 0x02, 0x01, 0x01, 0x04, 0x20,
 ]);
 
-const derived = new Map<string, Promise<SigningKey>>();
+/**
+ * Keys derived in this isolate, by secret, then generation. Only generations still published stay
+ * (`forgetUnpublished`): anyone can rotate from the provider's page, and each rotation would
+ * otherwise leave one more key in memory for as long as the isolate lives.
+ */
+const derived = new Map<string, Map<number, Promise<SigningKey>>>();
 
 async function derive(secret: string, generation: number): Promise<SigningKey> {
   const hmac = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
@@ -63,14 +68,28 @@ async function derive(secret: string, generation: number): Promise<SigningKey> {
 }
 
 function keyFor(secret: string, generation: number): Promise<SigningKey> {
-  const cacheKey = `${generation}:${secret}`; // in memory only, like the secret itself
-  let key = derived.get(cacheKey);
+  let bySecret = derived.get(secret); // in memory only, like the secret itself
+  if (!bySecret) {
+    bySecret = new Map();
+    derived.set(secret, bySecret);
+  }
+  let key = bySecret.get(generation);
   if (!key) {
     key = derive(secret, generation);
-    key.catch(() => derived.delete(cacheKey));
-    derived.set(cacheKey, key);
+    key.catch(() => bySecret.delete(generation));
+    bySecret.set(generation, key);
   }
   return key;
+}
+
+function forgetUnpublished(secret: string, published: number[]): void {
+  const bySecret = derived.get(secret);
+  for (const generation of bySecret?.keys() ?? []) if (!published.includes(generation)) bySecret!.delete(generation);
+}
+
+/** How many keys this isolate holds (its tests check that rotating does not make it grow). */
+export function derivedKeyCount(): number {
+  return [...derived.values()].reduce((sum, bySecret) => sum + bySecret.size, 0);
 }
 
 export async function keyState(kv: KVNamespace): Promise<KeyState> {
@@ -79,18 +98,22 @@ export async function keyState(kv: KVNamespace): Promise<KeyState> {
 }
 
 /** The key new tokens are signed with. */
-export async function currentSigningKey(kv: KVNamespace, secret: string): Promise<SigningKey> {
-  return keyFor(secret, (await keyState(kv)).generation);
+export async function currentSigningKey(kv: KVNamespace, secret: string, now = Date.now()): Promise<SigningKey> {
+  const state = await keyState(kv);
+  forgetUnpublished(secret, publishedGenerations(state, now));
+  return keyFor(secret, state.generation);
 }
 
 /** Every key a verifier should accept now: the current one and those retired within the grace period. */
 export async function publishedKeys(kv: KVNamespace, secret: string, now = Date.now()): Promise<SigningKey[]> {
-  const state = await keyState(kv);
-  const generations = [state.generation, ...stillPublished(state, now).map((entry) => entry.generation)];
+  const generations = publishedGenerations(await keyState(kv), now);
+  forgetUnpublished(secret, generations);
   return Promise.all(generations.map((generation) => keyFor(secret, generation)));
 }
 
 const stillPublished = (state: KeyState, now: number) => state.retired.filter((entry) => now - entry.retiredAt < ROTATION_GRACE_SECONDS * 1000);
+/** The current generation, then the retired ones still published, newest first. */
+const publishedGenerations = (state: KeyState, now: number) => [state.generation, ...stillPublished(state, now).map((entry) => entry.generation)];
 
 /** Starts a new generation. Two rotations racing write the same next generation, hence the same key. */
 export async function rotateKeys(kv: KVNamespace, now = Date.now()): Promise<KeyState> {
