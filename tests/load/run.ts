@@ -20,7 +20,7 @@ import { ROOT, startPreview, type RunningServer } from '../support/preview-serve
 import { ms, percentile, perLearner, REQUEST_KINDS, table } from './figures.ts';
 import { asLearner, installLearnerNetwork, latencyOf, type RequestRecord } from './learner-network.ts';
 import { durableObjects, kvEntries, kvPrefix, newestSpan, previewProcesses, spanCounts, spanStore, type DurableObjectEntry, type KvEntry, type ProcessMemory, type SpanCounts } from './local-state.ts';
-import { findWorkerInspector, heapAfterGc, type HeapUsage } from './worker-heap.ts';
+import { findInspectorTargets, heapAfterGc, workerTarget, type HeapUsage, type InspectorTarget } from './worker-heap.ts';
 import { learnerAddress, LoadArgumentError, optionFor, optionsOf, parseLoadArguments, USAGE, type LoadOptions } from './options.ts';
 
 /**
@@ -70,6 +70,9 @@ interface Snapshot {
 }
 
 interface Memory {
+  /** Before any collection: what the local runtime holds, its isolates' garbage included. */
+  before: ProcessMemory[];
+  /** After a garbage collection in every isolate of workerd (the Worker's and the local runtime's own). */
   processes: ProcessMemory[];
   /** The Worker isolate's JavaScript heap after a garbage collection (null when the inspector could not be reached). */
   heap: HeapUsage | null;
@@ -96,12 +99,20 @@ async function main(): Promise<number> {
   const port = Number(new URL(origin).port);
   const measured = server !== null; // storage and memory are this preview's; another server's are not ours to read
   const store = measured ? spanStore(ROOT) : null;
-  let inspector: string | null = null;
+  let targets: InspectorTarget[] = [];
+  // workerd collects an isolate's garbage when it next wakes: requests that pass through every
+  // isolate (the entry router, the asset services, the Worker, KV) wake them. Reads only: a wake
+  // must not store anything (GET /lab/client would create the lab's pre-registered client).
+  const wake = () =>
+    Promise.allSettled(['/', '/favicon.svg', '/.well-known/oauth-authorization-server', '/lab/providers'].map((path) => fetch(origin + path).then((response) => response.body?.cancel())));
   const memory = async (): Promise<Memory> => {
-    const processes = previewProcesses(port);
-    inspector ??= await findWorkerInspector(processes.filter((process) => process.name === 'workerd').map((process) => process.pid), WORKER_NAME);
-    const heap = inspector ? await heapAfterGc(inspector, () => fetch(`${origin}/.well-known/oauth-authorization-server`).then((response) => response.body?.cancel())) : null;
-    return { processes: previewProcesses(port), heap };
+    const before = previewProcesses(port);
+    if (targets.length === 0) targets = await findInspectorTargets(before.filter((process) => process.name === 'workerd').map((process) => process.pid));
+    const worker = workerTarget(targets, WORKER_NAME);
+    const heap = worker ? await heapAfterGc(worker.url, wake) : null;
+    // Then every other isolate: what stays resident after that is what the run really kept.
+    await Promise.all(targets.filter((target) => target !== worker).map((target) => heapAfterGc(target.url, wake)));
+    return { before, processes: previewProcesses(port), heap };
   };
   const workerdCpuMs = () => (measured ? previewProcesses(port).filter((process) => process.name === 'workerd').reduce((sum, process) => sum + process.cpuMs, 0) : null);
   const snapshot = async (): Promise<Snapshot | null> => (measured ? { kv: kvEntries(ROOT), objects: durableObjects(ROOT), memory: await memory() } : null);
@@ -200,12 +211,13 @@ function errorsOf(wave: Wave): { kind: string; message: string }[] {
   return [...learnerErrors, ...serverErrors];
 }
 
-function memoryLine({ processes, heap }: Memory): string {
+// workerd runs the Worker; the rest is astro preview's Node process, which proxies to it.
+const residentKiB = (processes: ProcessMemory[], runtime: boolean) => processes.filter((process) => (process.name === 'workerd') === runtime).reduce((total, process) => total + process.rssKiB, 0);
+
+function memoryLine({ before, processes, heap }: Memory): string {
   if (processes.length === 0) return 'not found in /proc';
-  // workerd runs the Worker; the rest is astro preview's Node process, which proxies to it.
-  const sum = (runtime: boolean, field: 'rssKiB' | 'anonKiB') => processes.filter((process) => (process.name === 'workerd') === runtime).reduce((total, process) => total + process[field], 0);
   const js = heap ? `${(heap.usedBytes / 2 ** 20).toFixed(1)} MiB` : 'not read';
-  return `RSS workerd ${mib(sum(true, 'rssKiB'))} (anonymous ${mib(sum(true, 'anonKiB'))}), astro preview (Node) ${mib(sum(false, 'rssKiB'))}; Worker JS heap after GC ${js}`;
+  return `RSS workerd ${mib(residentKiB(before, true))}, after GC in every isolate ${mib(residentKiB(processes, true))}; astro preview (Node) ${mib(residentKiB(processes, false))}; Worker JS heap after GC ${js}`;
 }
 
 function printWave(wave: Wave, baseline: Snapshot | null) {
@@ -335,6 +347,14 @@ function printGrowth(baseline: Snapshot, waves: Wave[], idle: { after: number; m
     ...idle.map(({ after, memory }): [string, Memory] => [`${after} s later, no learners`, memory]),
   ];
   for (const [label, memory] of moments) console.log(`  ${label.padEnd(32)} ${memoryLine(memory)}`);
+  // Growth that stays after every isolate collected its garbage, from the first wave to the last:
+  // what a leak would show, per learner (the local runtime's uncollected garbage is not in it).
+  if (waves.length > 1) {
+    const [first, last] = [waves[0], waves.at(-1)!];
+    const grownKiB = residentKiB(last.after!.memory.processes, true) - residentKiB(first.after!.memory.processes, true);
+    const learnersBetween = waves.slice(1).reduce((sum, wave) => sum + wave.results.length, 0);
+    console.log(`  workerd after GC in every isolate, wave 1 to wave ${last.number}: ${grownKiB >= 0 ? '+' : ''}${mib(grownKiB)} over ${learnersBetween} learners (${(grownKiB / learnersBetween).toFixed(0)} KiB a learner)`);
+  }
 
   const unboundedKeys = newKeys.filter(([, entry]) => entry.expiration === null);
   const unboundedObjects = newObjects.filter((object) => object.rows !== 0 && object.alarm === null);

@@ -43,20 +43,32 @@ function listeningPorts(pid: number): number[] {
   return ports;
 }
 
-/** The inspector's WebSocket URL for the Worker's isolate, if one of the process's ports is its inspector. */
-export async function findWorkerInspector(workerdPids: number[], workerName: string): Promise<string | null> {
+/** An isolate of workerd, as its inspector lists it: `core:user:<worker name>` is the Worker's. */
+export interface InspectorTarget {
+  id: string;
+  url: string;
+}
+
+/**
+ * Every isolate of the workerd processes, from whichever of their ports is the inspector: the
+ * Worker's, and the local runtime's own (Miniflare's entry router, the static-asset services, the
+ * local KV and rate-limit simulators, the observability collector), which exist only locally.
+ */
+export async function findInspectorTargets(workerdPids: number[]): Promise<InspectorTarget[]> {
   for (const pid of workerdPids) {
     for (const port of listeningPorts(pid)) {
       try {
         const response = await fetch(`http://127.0.0.1:${port}/json/list`, { signal: AbortSignal.timeout(2000) });
         const targets = (await response.json()) as { id?: string; webSocketDebuggerUrl?: string }[];
-        const target = Array.isArray(targets) ? targets.find((candidate) => candidate.id === `core:user:${workerName}`) : undefined;
-        if (target?.webSocketDebuggerUrl) return target.webSocketDebuggerUrl;
+        if (!Array.isArray(targets)) continue;
+        return targets.flatMap((target) => (target.id && target.webSocketDebuggerUrl ? [{ id: target.id, url: target.webSocketDebuggerUrl }] : []));
       } catch {}
     }
   }
-  return null;
+  return [];
 }
+
+export const workerTarget = (targets: InspectorTarget[], workerName: string) => targets.find((target) => target.id === `core:user:${workerName}`) ?? null;
 
 /**
  * Collects garbage in the isolate and reads its heap. workerd runs the collection when the isolate
