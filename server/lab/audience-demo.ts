@@ -1,4 +1,3 @@
-import { ConfigurationError, misdirected, MisdirectedRequestError } from '../config';
 import type { ServerContext } from '../context';
 import type { ServerEnv } from '../env';
 import type { GrantProps } from '../grant-props';
@@ -28,21 +27,12 @@ export const isAudienceDemoRoute = (pathname: string) =>
 
 const READ_ONLY_TOOLS = TOOLS.filter((tool) => tool.annotations.readOnlyHint);
 
-/** Only this site's own pages may call it (no CORS, no other Origin); configuration errors are a 503. */
+/** Only this site's own pages may call it (no CORS, no other Origin). Errors are routes.ts's to answer. */
 export async function serveAudienceDemo(request: Request, env: LabEnv, ctx: ExecutionContext, server: TracedServer): Promise<Response> {
-  try {
-    const context = server.contextFor(request, env);
-    const rejection = originRejection(request, new Set([context.origin]));
-    if (rejection) return rejection;
-    return await audienceDemoEndpoint(server, context).fetch(request, env, ctx);
-  } catch (error) {
-    if (error instanceof MisdirectedRequestError) return misdirected(error);
-    if (error instanceof ConfigurationError) {
-      return Response.json({ error: 'temporarily_unavailable', error_description: error.message }, { status: 503 });
-    }
-    console.error('audience demo failed', error);
-    return Response.json({ error: 'server_error', error_description: 'Unexpected server error.' }, { status: 500 });
-  }
+  const context = server.contextFor(request, env);
+  const rejection = originRejection(request, new Set([context.origin]));
+  if (rejection) return rejection;
+  return audienceDemoEndpoint(server, context).fetch(request, env, ctx);
 }
 
 function audienceDemoEndpoint(server: TracedServer, context: ServerContext) {

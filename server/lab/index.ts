@@ -1,7 +1,6 @@
 import { serverSecret, publicOrigin } from '../config';
 import { routeOf } from '../routes';
 import { callsFrom } from './actors';
-import { isAudienceDemoRoute, serveAudienceDemo } from './audience-demo';
 import type { LabEnv, TracedServer } from './env';
 import { ATTACKER_TAG_PARAMETER } from './exchange';
 import { runTraced, type ActiveTrace } from './recorder';
@@ -22,8 +21,7 @@ type FetchHandler<E> = (request: Request, env: E, ctx: ExecutionContext) => Prom
 export function withTracing<E extends LabEnv>(server: TracedServer, handler: FetchHandler<E>): FetchHandler<E> {
   return async (request, env, ctx) => {
     const url = new URL(request.url);
-    if (isLabRoute(url.pathname)) return handleLabRoute(request, env, server);
-    if (isAudienceDemoRoute(url.pathname)) return serveAudienceDemo(request, env, ctx, server);
+    if (isLabRoute(url.pathname)) return handleLabRoute(request, env, ctx, server);
     if (url.searchParams.has(ATTACKER_TAG_PARAMETER)) return handleTagged(request, url, env, ctx, server, handler);
     // The fast path: without a trace cookie (or an attacker tag, above), nothing else is looked at.
     if (!mayCarryTrace(request)) return handler(request, env, ctx);

@@ -3,6 +3,7 @@ import { rateLimitRefusal, type RateLimitRule } from '../http/rate-limit';
 import type { LabEnv, TracedServer } from './env';
 import { ATTACKER_METADATA_PATH, attackerMetadataDocument, CLIENT_METADATA_PATH, clientMetadataDocument, preregisteredClientId, CALLBACK_PATH } from './lab-clients';
 import { providerInfo } from './lab-options';
+import { isAudienceDemoRoute, serveAudienceDemo } from './audience-demo';
 import { handleGrantState, isGrantStateRoute } from './grant-state';
 import { attackerTag, newTraceId, TRACE_ID_PATTERN, TRACE_LIFETIME_SECONDS, traceCookie, verifiedTraceId } from './trace-cookie';
 
@@ -17,6 +18,7 @@ import { attackerTag, newTraceId, TRACE_ID_PATTERN, TRACE_LIFETIME_SECONDS, trac
  *   GET  /lab/attacker/client-metadata.json  the CIMD attack lab's attacker's document (lab-clients.ts)
  *   GET  /lab/providers                the providers behind options 2 and 3: simulated or real (no secrets)
  *   GET  /lab/grant-state              what the Worker keeps for the bearer token's own grant (grant-state.ts)
+ *   *    /lab/demo/no-audience-check/mcp  the wrong-audience lab's isolated demo endpoint (audience-demo.ts)
  *
  * Anything else under /lab/ (the callback page, the player) is the site's.
  */
@@ -28,10 +30,10 @@ const NO_STORE = { 'Cache-Control': 'no-store' };
 const TRACE_RATE_LIMIT: RateLimitRule = { counted: 'traces started', periodSeconds: 60 };
 
 export function isLabRoute(pathname: string): boolean {
-  return pathname === TRACES_PATH || EVENTS_PATH.test(pathname) || pathname === '/lab/client' || pathname === CLIENT_METADATA_PATH || pathname === ATTACKER_METADATA_PATH || pathname === PROVIDERS_PATH || isGrantStateRoute(pathname);
+  return pathname === TRACES_PATH || EVENTS_PATH.test(pathname) || pathname === '/lab/client' || pathname === CLIENT_METADATA_PATH || pathname === ATTACKER_METADATA_PATH || pathname === PROVIDERS_PATH || isGrantStateRoute(pathname) || isAudienceDemoRoute(pathname);
 }
 
-export async function handleLabRoute(request: Request, env: LabEnv, server: TracedServer): Promise<Response> {
+export async function handleLabRoute(request: Request, env: LabEnv, ctx: ExecutionContext, server: TracedServer): Promise<Response> {
   const { pathname } = new URL(request.url);
   try {
     const origin = publicOrigin(env, request);
@@ -39,6 +41,7 @@ export async function handleLabRoute(request: Request, env: LabEnv, server: Trac
     const events = EVENTS_PATH.exec(pathname);
     if (events) return request.method === 'GET' ? await openEvents(request, env, origin, events[1]) : methodNotAllowed('GET');
     if (isGrantStateRoute(pathname)) return await handleGrantState(request, env, server);
+    if (isAudienceDemoRoute(pathname)) return await serveAudienceDemo(request, env, ctx, server);
     if (request.method !== 'GET' && request.method !== 'HEAD') return methodNotAllowed('GET, HEAD');
     const context = server.contextFor(request, env);
     if (pathname === PROVIDERS_PATH) return Response.json({ providers: await providerInfo(server.options, context) }, { headers: NO_STORE });
