@@ -516,6 +516,10 @@ class Flow implements FlowRun {
   async #attack(id: AttackId | undefined): Promise<void> {
     if (!isAttackId(id)) throw new Error(`unknown attack ${String(id)}`);
     const attacker = (to: ActorId, url: string, init: RequestInit) => this.#http.send(to, url, { ...init, signal: this.#signal() }, 'attacker');
+    const attackerJson = (to: ActorId, url: string, body: unknown, headers: Record<string, string>) =>
+      attacker(to, url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    const MCP_ACCEPT = { Accept: 'application/json, text/event-stream' };
+    const registrationEndpoint = this.#server!.registration_endpoint ?? `${this.#origin}/oauth/register`;
     const tokens = this.#tokens!;
     let refusal: Sent;
     switch (id) {
@@ -523,21 +527,18 @@ class Flow implements FlowRun {
       case 'token-passthrough': {
         // The same token, at an endpoint it was not issued for: this Worker's other MCP endpoint.
         const elsewhere = new URL(otherEndpointOf(new URL(this.#serverUrl).pathname), this.#origin).href;
-        refusal = await attacker('mcp', elsewhere, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', Authorization: `Bearer ${tokens.access_token}` },
-          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: initializeParams() }),
-        });
+        refusal = await attackerJson('mcp', elsewhere, { jsonrpc: '2.0', id: 1, method: 'initialize', params: initializeParams() }, { ...MCP_ACCEPT, Authorization: `Bearer ${tokens.access_token}` });
         break;
       }
       case 'audience-unchecked': {
         // The isolated demo (server/lab/audience-demo.ts): the same token where the audience check
         // is switched off. The lab shows the harm, so it goes as taught when the call gets through.
-        const through = await attacker('mcp', new URL(AUDIENCE_DEMO_PATH, this.#origin).href, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', Authorization: `Bearer ${tokens.access_token}`, 'MCP-Protocol-Version': PROTOCOL_VERSION },
-          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } }),
-        });
+        const through = await attackerJson(
+          'mcp',
+          new URL(AUDIENCE_DEMO_PATH, this.#origin).href,
+          { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } },
+          { ...MCP_ACCEPT, Authorization: `Bearer ${tokens.access_token}`, 'MCP-Protocol-Version': PROTOCOL_VERSION },
+        );
         if (through.exchange.status !== ATTACKS[id].expected.status || !/"structuredContent"/.test(through.text)) {
           throw new Stop(failure('unexpected-response', `The demo endpoint did not answer as the switched-off check would: ${through.exchange.status} ${through.text.slice(0, 300)}`, through.exchange.id));
         }
@@ -547,18 +548,11 @@ class Flow implements FlowRun {
         // The user signs in again; the code reaches the client's callback; the attacker redeems it
         // first, with the client's public client_id and a verifier of their own.
         await this.#authorize(this.#granted());
-        refusal = await attacker('as', this.#server!.token_endpoint, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-          body: new URLSearchParams({
-            grant_type: 'authorization_code',
-            code: this.#code,
-            redirect_uri: this.#redirectUri,
-            client_id: this.#clientId,
-            code_verifier: (await newPkce()).verifier,
-            resource: this.#serverUrl,
-          }).toString(),
-        });
+        refusal = await this.#postForm(
+          this.#server!.token_endpoint,
+          new URLSearchParams({ grant_type: 'authorization_code', code: this.#code, redirect_uri: this.#redirectUri, client_id: this.#clientId, code_verifier: (await newPkce()).verifier, resource: this.#serverUrl }),
+          'attacker',
+        );
         break;
       }
       case 'pkce-downgrade': {
@@ -571,11 +565,12 @@ class Flow implements FlowRun {
       }
       case 'confused-deputy': {
         // The attacker's own client, registered at the Worker (with the lab's callback, so the lab hears the answer).
-        const registered = await attacker('as', this.#server!.registration_endpoint ?? `${this.#origin}/oauth/register`, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-          body: JSON.stringify({ client_name: 'Totally Legit App', redirect_uris: [this.#redirectUri], grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'none' }),
-        });
+        const registered = await attackerJson(
+          'as',
+          registrationEndpoint,
+          { client_name: 'Totally Legit App', redirect_uris: [this.#redirectUri], grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'none' },
+          { Accept: 'application/json' },
+        );
         const attackerClient = this.#jsonOrNull(registered)?.client_id;
         if (registered.exchange.status !== 201 || typeof attackerClient !== 'string') throw this.#refused(registered);
         // The link the attacker sends you: their client_id, this endpoint as the resource.
@@ -589,11 +584,11 @@ class Flow implements FlowRun {
         if (this.config.transport !== 'sse' || !victimSession) throw new Stop(failure('unexpected-response', 'This lab needs a legacy SSE session: run the flow over HTTP+SSE first.'));
         // The attacker signs in as themselves (in the window: sign out, sign in as another user) and redeems their own code.
         await this.#authorize(this.#granted());
-        const theirs = await attacker('as', this.#server!.token_endpoint, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-          body: new URLSearchParams({ grant_type: 'authorization_code', code: this.#code, redirect_uri: this.#redirectUri, client_id: this.#clientId, code_verifier: this.#pending!.verifier, resource: this.#serverUrl }).toString(),
-        });
+        const theirs = await this.#postForm(
+          this.#server!.token_endpoint,
+          new URLSearchParams({ grant_type: 'authorization_code', code: this.#code, redirect_uri: this.#redirectUri, client_id: this.#clientId, code_verifier: this.#pending!.verifier, resource: this.#serverUrl }),
+          'attacker',
+        );
         const token = this.#jsonOrNull(theirs)?.access_token;
         if (theirs.exchange.status !== 200 || typeof token !== 'string') throw this.#refused(theirs);
         if (token === this.#tokens?.access_token) throw new Stop(failure('attack-accepted', 'The window signed in as you again: sign out and sign in as another user.'));
@@ -611,12 +606,7 @@ class Flow implements FlowRun {
         const swapped = await attacker('as', url.href, { redirect: 'manual', headers: { Accept: 'text/html' } });
         if (swapped.exchange.status !== 400) throw this.#accepted(swapped);
         // And a client whose redirect URI would run script in the page it lands on.
-        const endpoint = this.#server!.registration_endpoint ?? `${this.#origin}/oauth/register`;
-        refusal = await attacker('as', endpoint, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-          body: JSON.stringify({ client_name: 'Attacker', redirect_uris: ['javascript:alert(document.cookie)'], token_endpoint_auth_method: 'none' }),
-        });
+        refusal = await attackerJson('as', registrationEndpoint, { client_name: 'Attacker', redirect_uris: ['javascript:alert(document.cookie)'], token_endpoint_auth_method: 'none' }, { Accept: 'application/json' });
         break;
       }
       case 'foreign-origin': {
@@ -792,13 +782,14 @@ class Flow implements FlowRun {
     throw this.#refused(last!);
   }
 
-  #postForm(url: string, form: URLSearchParams): Promise<Sent> {
-    return this.#http.send('as', url, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-      body: form.toString(),
-      signal: this.#signal(),
-    });
+  /** A form POST to the authorization server, by the client (or, in an attack lab, the attacker). */
+  #postForm(url: string, form: URLSearchParams, from: ActorId = 'client'): Promise<Sent> {
+    return this.#http.send(
+      'as',
+      url,
+      { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' }, body: form.toString(), signal: this.#signal() },
+      from,
+    );
   }
 
   #tokensFrom(sent: Sent, requested: string[]): Tokens {
