@@ -255,18 +255,18 @@ async function issuedHereState(request: Request, context: ServerContext, row: En
 
   return {
     kind: 'grant',
-    option: row.option,
-    optionNumber: AUTH_OPTIONS[row.option].number,
-    resource,
-    userId,
+    ...stateBase(row, resource, userId, note),
     presentedToken: { userId, grantId, secretLength: token.length - userId.length - grantId.length - 2, idHash: summary.id },
     grant: grantRaw && grantRecordView(grantKey, grantExpiry, grantRaw, holds),
     tokens,
     props,
     upstream: upstreamToken(summary.grant.props),
-    note,
-    readAt: nowSeconds(),
   };
+}
+
+/** What both kinds of answer say first: which option and endpoint, whose keys, the notes, when. */
+function stateBase(row: EndpointRow, resource: string, userId: string, note: NoteRecordView | null): GrantStateBase {
+  return { option: row.option, optionNumber: AUTH_OPTIONS[row.option].number, resource, userId, note, readAt: nowSeconds() };
 }
 
 function grantRecordView(key: string, kvExpiresAt: number | null, raw: Record<string, unknown>, holds: string[]): GrantRecordView {
@@ -357,10 +357,7 @@ async function externalState(context: ServerContext, row: EndpointRow, resource:
   const clientId = [claims.client_id, claims.azp].find((value) => typeof value === 'string') as string | undefined;
   return {
     kind: 'external',
-    option: row.option,
-    optionNumber: AUTH_OPTIONS[row.option].number,
-    resource,
-    userId,
+    ...stateBase(row, resource, userId, await noteRecord(context.env.OAUTH_KV, userId)),
     provider: { name: settings.name, issuer: settings.issuer, simulated: settings.simulated },
     token: {
       masked: maskSecret(token),
@@ -381,8 +378,6 @@ async function externalState(context: ServerContext, row: EndpointRow, resource:
       { what: 'discovery', url: `${settings.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`, maxAgeSeconds: DISCOVERY_MAX_AGE_SECONDS },
       { what: 'jwks', url: jwksUri, maxAgeSeconds: JWKS_MAX_AGE_SECONDS },
     ],
-    note: await noteRecord(context.env.OAUTH_KV, userId),
-    readAt: nowSeconds(),
   };
 }
 
